@@ -1,0 +1,7 @@
+"""``python -m landcover``."""
+
+import sys
+
+from landcover.cli import main
+
+sys.exit(main())

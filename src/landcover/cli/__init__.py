@@ -1,0 +1,85 @@
+"""Command-line entry point: argument parsing only; every command calls a library function.
+
+Each command lives in its own module ``landcover.cli.<command>`` exposing
+``add_parser(subparsers)``, which registers the sub-command and sets ``func`` to a callable
+taking the parsed arguments and returning an exit code. Command modules must not import torch
+at module level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from landcover import __version__
+from landcover.errors import LandcoverError
+
+COMMANDS = ("check", "stats", "split", "train", "evaluate", "predict", "export", "models")
+
+EPILOG = """\
+typical workflow:
+  landcover check DATA                  validate image/mask pairs
+  landcover stats DATA --out OUT        class distribution (JSON, CSV, chart)
+  landcover split DATA --out split.csv  train/val/test split keeping tiles together
+  landcover train --data DATA --out RUN train a model (needs landcover[train])
+  landcover evaluate --model CKPT --data DATA --out REPORT
+  landcover predict IMAGE... --out DIR  map land cover (bundled model by default)
+
+Run 'landcover COMMAND --help' for the options of each command.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every available sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="landcover",
+        description="Turn satellite imagery into land-cover maps.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"landcover {__version__}")
+    parser.add_argument(
+        "--debug", action="store_true", help="show full tracebacks instead of one-line errors"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="only print warnings and errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"landcover.cli.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"landcover.cli.{name}":
+                continue
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``landcover`` command; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING if args.quiet else logging.INFO,
+        format="%(levelname)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except LandcoverError as e:
+        if args.debug:
+            raise
+        print(f"landcover {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"landcover {args.command}: interrupted; finished outputs are kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Data layer: pair discovery, checks, statistics, splits, tiling, datasets."""

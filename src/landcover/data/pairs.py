@@ -1,0 +1,132 @@
+"""Find image/mask pairs in a dataset folder, and the per-image facts in ``tiles.csv``.
+
+Layouts recognised (first that matches wins):
+- ``<stem>_sat.jpg`` beside ``<stem>_mask.png`` (DeepGlobe, Dubai), searched recursively;
+- sibling folders ``images/`` and ``masks/`` with files of the same stem;
+- explicit glob patterns: ``image_glob`` and ``mask_glob`` with one ``*`` each, matched by the
+  text the ``*`` stands for.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from landcover.errors import LandcoverError
+from landcover.io.images import IMAGE_SUFFIXES
+
+
+@dataclass(frozen=True)
+class Pair:
+    """One image and its mask.
+
+    Attributes:
+        image: path of the image.
+        mask: path of the mask.
+        key: the image path relative to the dataset root, POSIX style (used in split CSVs).
+    """
+
+    image: Path
+    mask: Path
+    key: str
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What :func:`find_pairs` found: pairs, and files left without a partner."""
+
+    pairs: list[Pair]
+    unpaired_images: list[Path]
+    unpaired_masks: list[Path]
+
+
+def find_pairs(
+    root: str | Path,
+    image_glob: str | None = None,
+    mask_glob: str | None = None,
+) -> Discovery:
+    """Find image/mask pairs under ``root`` (see module docstring for layouts)."""
+    root = Path(root)
+    if not root.exists():
+        raise LandcoverError("no such folder", root)
+    if not root.is_dir():
+        raise LandcoverError("is a file; expected a dataset folder", root)
+    if (image_glob is None) != (mask_glob is None):
+        raise LandcoverError("give both --image-glob and --mask-glob, or neither")
+    if image_glob and mask_glob:
+        images = _by_star(root, image_glob)
+        masks = _by_star(root, mask_glob)
+    elif (root / "images").is_dir() and (root / "masks").is_dir():
+        images = {p.relative_to(root / "images").with_suffix("").as_posix(): p
+                  for p in _files(root / "images")}
+        masks = {p.relative_to(root / "masks").with_suffix("").as_posix(): p
+                 for p in _files(root / "masks")}
+    else:
+        files = _files(root)
+        images = {_strip(p, "_sat"): p for p in files if p.stem.endswith("_sat")}
+        masks = {_strip(p, "_mask"): p for p in files if p.stem.endswith("_mask")}
+    pairs = [
+        Pair(images[k], masks[k], images[k].relative_to(root).as_posix())
+        for k in sorted(images)
+        if k in masks
+    ]
+    return Discovery(
+        pairs=pairs,
+        unpaired_images=[images[k] for k in sorted(images) if k not in masks],
+        unpaired_masks=[masks[k] for k in sorted(masks) if k not in images],
+    )
+
+
+def read_tiles_csv(root: str | Path) -> dict[Path, dict[str, str]]:
+    """Read ``tiles.csv`` from ``root`` or its parent, keyed by resolved image path.
+
+    The ``image`` column is relative to the CSV's folder. Returns an empty dict when there is
+    no such file. DeepGlobe's rows also carry ``deepglobe_id``, ``quadrant``, ``form``, ``gsd_m``.
+    """
+    root = Path(root).resolve()
+    for folder in (root, root.parent):
+        path = folder / "tiles.csv"
+        if path.is_file():
+            with open(path, newline="", encoding="utf-8") as f:
+                rows = [r for r in csv.DictReader(f) if r.get("image")]
+            return {(folder / r["image"]).resolve(): r for r in rows}
+    return {}
+
+
+def gsd_of(pairs: list[Pair], tiles: dict[Path, dict[str, str]]) -> float | None:
+    """The ground sampling distance shared by ``pairs`` according to ``tiles``, if known.
+
+    Raises:
+        LandcoverError: when the pairs have different known GSDs.
+    """
+    rows = (tiles.get(p.image.resolve(), {}) for p in pairs)
+    values = {float(r["gsd_m"]) for r in rows if r.get("gsd_m")}
+    if len(values) > 1:
+        raise LandcoverError(
+            f"images have different ground sampling distances {sorted(values)}; "
+            "use one folder per resolution or give --gsd"
+        )
+    return values.pop() if values else None
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.rglob("*")
+        if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def _strip(p: Path, suffix: str) -> str:
+    return (p.parent / p.stem[: -len(suffix)]).as_posix()
+
+
+def _by_star(root: Path, pattern: str) -> dict[str, Path]:
+    if pattern.count("*") != 1 or "**" in pattern:
+        raise LandcoverError(f"pattern {pattern!r} must contain exactly one '*'")
+    head, tail = pattern.split("*")
+    return {
+        str(p.relative_to(root).as_posix())[len(head) : len(p.relative_to(root).as_posix()) - len(tail)]: p
+        for p in sorted(root.glob(pattern))
+        if p.is_file()
+    }

@@ -1,0 +1,175 @@
+"""Whole-image reading for RGB imagery and RGB masks, with clear errors naming the file.
+
+JPEG and PNG go through Pillow (fast, handles palette/greyscale/RGBA); TIFF and GeoTIFF through
+rasterio. Everything comes out as ``(H, W, 3)`` ``uint8``. Windowed reading of large rasters
+lives in :mod:`landcover.io.raster`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from landcover.errors import LandcoverError
+
+log = logging.getLogger(__name__)
+
+PIL_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
+RASTER_SUFFIXES = {".tif", ".tiff"}
+IMAGE_SUFFIXES = PIL_SUFFIXES | RASTER_SUFFIXES
+
+
+def check_file(path: str | Path) -> Path:
+    """Return ``path`` if it is a non-empty readable file, else raise a clear error."""
+    p = Path(path)
+    if not p.exists():
+        raise LandcoverError("no such file", p)
+    if p.is_dir():
+        raise LandcoverError("is a folder, not an image file", p)
+    try:
+        size = p.stat().st_size
+        with open(p, "rb"):
+            pass
+    except PermissionError as e:
+        raise LandcoverError("permission denied", p) from e
+    if size == 0:
+        raise LandcoverError("empty file (0 bytes)", p)
+    return p
+
+
+def image_size(path: str | Path) -> tuple[int, int]:
+    """Return ``(width, height)`` from the file header, without decoding pixels."""
+    p = check_file(path)
+    if p.suffix.lower() in RASTER_SUFFIXES:
+        import rasterio
+
+        try:
+            with rasterio.open(p) as src:
+                return src.width, src.height
+        except rasterio.errors.RasterioIOError as e:
+            raise LandcoverError(f"not a readable raster ({_short(e)})", p) from e
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(p) as im:
+            return im.size
+    except (UnidentifiedImageError, OSError) as e:
+        raise LandcoverError(f"not a readable image ({_short(e)})", p) from e
+
+
+def read_rgb(path: str | Path, bands: Sequence[int] | None = None) -> np.ndarray:
+    """Read an image as ``(H, W, 3)`` ``uint8`` RGB.
+
+    Greyscale, RGBA and palette images are converted to RGB; 16-bit and float rasters are
+    scaled by :func:`stretch_to_uint8`; rasters with more than three bands use ``bands``
+    (1-based, as GDAL) or the first three, with a warning.
+    """
+    p = check_file(path)
+    if p.suffix.lower() in RASTER_SUFFIXES:
+        return _read_raster_rgb(p, bands)
+    return _read_pil(p, mode="RGB")
+
+
+def read_mask_rgb(path: str | Path) -> np.ndarray:
+    """Read an RGB-coded mask as ``(H, W, 3)`` ``uint8``, refusing lossy conversions."""
+    p = check_file(path)
+    if p.suffix.lower() in RASTER_SUFFIXES:
+        return _read_raster_rgb(p, None)
+    return _read_pil(p, mode="RGB")
+
+
+def _read_pil(p: Path, mode: str) -> np.ndarray:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(p) as im:
+            im.load()
+            if im.mode in ("I;16", "I;16B", "I", "F"):
+                arr = stretch_to_uint8(np.asarray(im, dtype=np.float32)[..., None], p)
+                return np.repeat(arr, 3, axis=2)
+            if im.mode != mode:
+                if im.mode not in ("RGB", "RGBA", "L", "LA", "P", "PA", "1", "CMYK", "YCbCr"):
+                    raise LandcoverError(f"unsupported image mode {im.mode}", p)
+                log.info("%s: converted %s image to %s", p, im.mode, mode)
+                im = im.convert(mode)
+            return np.asarray(im, dtype=np.uint8).copy()
+    except LandcoverError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        raise LandcoverError(f"not a readable image, or truncated ({_short(e)})", p) from e
+
+
+def _read_raster_rgb(p: Path, bands: Sequence[int] | None) -> np.ndarray:
+    import rasterio
+
+    try:
+        with rasterio.open(p) as src:
+            idx = select_bands(src.count, bands, p)
+            data = src.read(idx)
+            nodata = src.nodata
+    except rasterio.errors.RasterioIOError as e:
+        raise LandcoverError(f"not a readable raster ({_short(e)})", p) from e
+    arr = np.moveaxis(data, 0, -1)
+    if arr.dtype != np.uint8:
+        valid = None
+        if nodata is not None:
+            valid = ~np.all(arr == nodata, axis=2)
+        arr = stretch_to_uint8(arr, p, valid)
+    if arr.shape[2] == 1:
+        arr = np.repeat(arr, 3, axis=2)
+    return np.ascontiguousarray(arr)
+
+
+def select_bands(count: int, bands: Sequence[int] | None, path: Path | str) -> list[int]:
+    """Choose the 1-based band indices to read as RGB from a raster with ``count`` bands."""
+    if bands is not None:
+        bands = list(bands)
+        if len(bands) != 3 or any(not 1 <= b <= count for b in bands):
+            raise LandcoverError(f"--bands {bands} does not name 3 of its {count} bands", path)
+        return bands
+    if count in (1, 3):
+        return list(range(1, count + 1))
+    if count == 2:
+        raise LandcoverError("has 2 bands; RGB needs 3 (use --bands to choose)", path)
+    if count == 4:
+        log.warning("%s: 4 bands, using 1,2,3 as RGB (override with --bands)", path)
+    else:
+        log.warning("%s: %d bands, using the first three as RGB (override with --bands)", path, count)
+    return [1, 2, 3]
+
+
+def stretch_to_uint8(
+    arr: np.ndarray,
+    path: Path | str = "",
+    valid: np.ndarray | None = None,
+    percentiles: tuple[float, float] = (2.0, 98.0),
+) -> np.ndarray:
+    """Scale a 16-bit or float image to ``uint8`` by a per-band percentile stretch.
+
+    The rule: each band is mapped linearly from its 2nd..98th percentile (over valid, finite
+    pixels) to 0..255 and clipped. NaN becomes 0.
+    """
+    a = arr.astype(np.float32, copy=False)
+    out = np.zeros(a.shape, dtype=np.uint8)
+    for b in range(a.shape[2]):
+        band = a[..., b]
+        ok = np.isfinite(band)
+        if valid is not None:
+            ok &= valid
+        if not ok.any():
+            continue
+        sample = band[ok]
+        if sample.size > 1_000_000:
+            sample = sample[:: sample.size // 1_000_000]
+        lo, hi = np.percentile(sample, percentiles)
+        scale = 255.0 / (hi - lo) if hi > lo else 0.0
+        out[..., b] = np.clip((np.nan_to_num(band, nan=lo) - lo) * scale, 0, 255).astype(np.uint8)
+    log.info("%s: scaled %s to 8 bits (2-98 %% percentile stretch)", path, arr.dtype)
+    return out
+
+
+def _short(e: BaseException) -> str:
+    return str(e).splitlines()[0][:160] if str(e) else type(e).__name__

@@ -1,0 +1,78 @@
+"""The model contract: everything needed to use a trained model, carried inside its file.
+
+Torch-free, so that ONNX prediction never imports torch. Stored in Lightning checkpoints as
+``hyper_parameters["meta"]`` and in exported ONNX files as the ``landcover_meta`` metadata key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from landcover.errors import LandcoverError
+from landcover.schema import ClassSchema
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ModelMeta:
+    """What a model needs around it to be used.
+
+    Args:
+        arch: registry name, e.g. ``seed-unet`` or ``unet-resnet34``.
+        schema: the class schema it predicts (``num_classes`` outputs).
+        mean: per-channel mean applied after dividing pixel values by 255.
+        std: per-channel std applied after dividing pixel values by 255.
+        gsd_m: ground sampling distance of the training data in metres per pixel, if known.
+        tile_size: square input size the model was trained on and is run at.
+        arch_kwargs: extra keyword arguments of the architecture factory.
+        in_channels: number of input bands.
+    """
+
+    arch: str
+    schema: ClassSchema
+    mean: tuple[float, ...] = (0.485, 0.456, 0.406)
+    std: tuple[float, ...] = (0.229, 0.224, 0.225)
+    gsd_m: float | None = None
+    tile_size: int = 512
+    arch_kwargs: dict[str, Any] = field(default_factory=dict)
+    in_channels: int = 3
+
+    @property
+    def num_classes(self) -> int:
+        """Number of model outputs."""
+        return self.schema.num_classes
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-data form (JSON/YAML-safe)."""
+        return {
+            "format_version": FORMAT_VERSION,
+            "arch": self.arch,
+            "arch_kwargs": dict(self.arch_kwargs),
+            "schema": self.schema.to_dict(),
+            "mean": [float(v) for v in self.mean],
+            "std": [float(v) for v in self.std],
+            "gsd_m": None if self.gsd_m is None else float(self.gsd_m),
+            "tile_size": int(self.tile_size),
+            "in_channels": int(self.in_channels),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Any, source: str = "model") -> ModelMeta:
+        """Inverse of :meth:`to_dict`; a clear error when keys are missing."""
+        if not isinstance(d, dict):
+            raise LandcoverError("carries no landcover model metadata", source)
+        try:
+            return cls(
+                arch=str(d["arch"]),
+                schema=ClassSchema.from_dict(d["schema"], source=source),
+                mean=tuple(float(v) for v in d["mean"]),
+                std=tuple(float(v) for v in d["std"]),
+                gsd_m=None if d.get("gsd_m") is None else float(d["gsd_m"]),
+                tile_size=int(d["tile_size"]),
+                arch_kwargs=dict(d.get("arch_kwargs") or {}),
+                in_channels=int(d.get("in_channels", 3)),
+            )
+        except (KeyError, TypeError, ValueError) as e:
+            raise LandcoverError(f"model metadata is incomplete or invalid ({e})", source) from e
