@@ -1,0 +1,1 @@
+"""Evaluation: confusion-matrix metrics, reports, galleries, doubtful-mask flags."""
