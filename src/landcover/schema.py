@@ -19,6 +19,26 @@ MatchMode = Literal["threshold", "nearest"]
 RGB = tuple[int, int, int]
 
 
+def _threshold_bits(rgb: np.ndarray) -> np.ndarray:
+    """Pack ``channel >= 128`` of the last axis into a 3-bit code (R=4, G=2, B=1)."""
+    top = np.asarray(rgb).astype(np.uint8, copy=False) >> 7  # 1 where the channel is >= 128
+    return (top[..., 0] << 2) | (top[..., 1] << 1) | top[..., 2]
+
+
+def _pack(rgb: np.ndarray) -> np.ndarray:
+    r = rgb[..., 0].astype(np.uint32)
+    g = rgb[..., 1].astype(np.uint32)
+    return (r << 16) | (g << 8) | rgb[..., 2]
+
+
+def _count_colors(pixels: np.ndarray) -> dict[RGB, int]:
+    uniq, counts = np.unique(_pack(pixels), return_counts=True)
+    return {
+        (int(u >> 16) & 255, int(u >> 8) & 255, int(u) & 255): int(n)
+        for u, n in zip(uniq, counts, strict=True)
+    }
+
+
 @dataclass(frozen=True)
 class EncodedMask:
     """Result of encoding an RGB mask.
@@ -71,7 +91,9 @@ class ClassSchema:
             if len(c) != 3 or not all(0 <= int(v) <= 255 for v in c):
                 raise LandcoverError(f"schema {self.name!r}: colour {c} is not an RGB triple")
         if self.ignore_index is not None and not 0 <= self.ignore_index < len(self.classes):
-            raise LandcoverError(f"schema {self.name!r}: ignore index {self.ignore_index} out of range")
+            raise LandcoverError(
+                f"schema {self.name!r}: ignore index {self.ignore_index} out of range"
+            )
         if self.match not in ("threshold", "nearest"):
             raise LandcoverError(f"schema {self.name!r}: match must be 'threshold' or 'nearest'")
         if self.match == "threshold":
@@ -111,7 +133,7 @@ class ClassSchema:
         if rgb.ndim != 3 or rgb.shape[2] != 3:
             raise ValueError(f"expected an (H, W, 3) RGB mask, got shape {rgb.shape}")
         if self.match == "threshold":
-            labels = self._threshold_lut()[_threshold_bits(rgb)]
+            labels = np.take(self._threshold_lut(), _threshold_bits(rgb))
         else:
             labels = self._encode_nearest(rgb)
         off = labels == 254
@@ -154,7 +176,8 @@ class ClassSchema:
         return {
             "name": self.name,
             "classes": [
-                {"name": n, "color": list(map(int, c))} for n, c in zip(self.classes, self.colors)
+                {"name": n, "color": list(map(int, c))}
+                for n, c in zip(self.classes, self.colors, strict=True)
             ],
             "ignore_index": self.ignore_index,
             "match": self.match,
@@ -254,23 +277,3 @@ def get_schema(name_or_path: str | Path | ClassSchema) -> ClassSchema:
     if not isinstance(doc, dict):
         raise LandcoverError("a schema file must hold a mapping", path)
     return ClassSchema.from_dict(doc, source=path)
-
-
-def _threshold_bits(rgb: np.ndarray) -> np.ndarray:
-    """Pack ``channel >= 128`` of the last axis into a 3-bit code (R=4, G=2, B=1)."""
-    hi = rgb >= 128
-    return (hi[..., 0].astype(np.uint8) << 2) | (hi[..., 1].astype(np.uint8) << 1) | hi[..., 2]
-
-
-def _pack(rgb: np.ndarray) -> np.ndarray:
-    r = rgb[..., 0].astype(np.uint32)
-    g = rgb[..., 1].astype(np.uint32)
-    return (r << 16) | (g << 8) | rgb[..., 2]
-
-
-def _count_colors(pixels: np.ndarray) -> dict[RGB, int]:
-    uniq, counts = np.unique(_pack(pixels), return_counts=True)
-    return {
-        (int(u >> 16) & 255, int(u >> 8) & 255, int(u) & 255): int(n)
-        for u, n in zip(uniq, counts)
-    }

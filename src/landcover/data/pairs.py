@@ -58,10 +58,14 @@ def find_pairs(
         images = _by_star(root, image_glob)
         masks = _by_star(root, mask_glob)
     elif (root / "images").is_dir() and (root / "masks").is_dir():
-        images = {p.relative_to(root / "images").with_suffix("").as_posix(): p
-                  for p in _files(root / "images")}
-        masks = {p.relative_to(root / "masks").with_suffix("").as_posix(): p
-                 for p in _files(root / "masks")}
+        images = {
+            p.relative_to(root / "images").with_suffix("").as_posix(): p
+            for p in _files(root / "images")
+        }
+        masks = {
+            p.relative_to(root / "masks").with_suffix("").as_posix(): p
+            for p in _files(root / "masks")
+        }
     else:
         files = _files(root)
         images = {_strip(p, "_sat"): p for p in files if p.stem.endswith("_sat")}
@@ -88,10 +92,31 @@ def read_tiles_csv(root: str | Path) -> dict[Path, dict[str, str]]:
     for folder in (root, root.parent):
         path = folder / "tiles.csv"
         if path.is_file():
-            with open(path, newline="", encoding="utf-8") as f:
-                rows = [r for r in csv.DictReader(f) if r.get("image")]
-            return {(folder / r["image"]).resolve(): r for r in rows}
+            return read_image_table(path)
     return {}
+
+
+def read_image_table(path: str | Path) -> dict[Path, dict[str, str]]:
+    """Read a CSV with an ``image`` column (relative to the CSV's folder), keyed by resolved path.
+
+    Rows with an empty ``image`` are skipped.
+
+    Raises:
+        LandcoverError: when the file is missing, unreadable or has no ``image`` column.
+    """
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            if "image" not in (reader.fieldnames or []):
+                raise LandcoverError("CSV has no 'image' column", path)
+            rows = [r for r in reader if r.get("image")]
+    except FileNotFoundError as e:
+        raise LandcoverError("no such file", path) from e
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise LandcoverError(f"cannot read CSV ({e})", path) from e
+    folder = path.resolve().parent
+    return {(folder / r["image"]).resolve(): r for r in rows}
 
 
 def gsd_of(pairs: list[Pair], tiles: dict[Path, dict[str, str]]) -> float | None:
@@ -112,7 +137,8 @@ def gsd_of(pairs: list[Pair], tiles: dict[Path, dict[str, str]]) -> float | None
 
 def _files(folder: Path) -> list[Path]:
     return sorted(
-        p for p in folder.rglob("*")
+        p
+        for p in folder.rglob("*")
         if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
     )
 
@@ -126,7 +152,9 @@ def _by_star(root: Path, pattern: str) -> dict[str, Path]:
         raise LandcoverError(f"pattern {pattern!r} must contain exactly one '*'")
     head, tail = pattern.split("*")
     return {
-        str(p.relative_to(root).as_posix())[len(head) : len(p.relative_to(root).as_posix()) - len(tail)]: p
+        str(p.relative_to(root).as_posix())[
+            len(head) : len(p.relative_to(root).as_posix()) - len(tail)
+        ]: p
         for p in sorted(root.glob(pattern))
         if p.is_file()
     }

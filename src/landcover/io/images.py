@@ -137,7 +137,9 @@ def select_bands(count: int, bands: Sequence[int] | None, path: Path | str) -> l
     if count == 4:
         log.warning("%s: 4 bands, using 1,2,3 as RGB (override with --bands)", path)
     else:
-        log.warning("%s: %d bands, using the first three as RGB (override with --bands)", path, count)
+        log.warning(
+            "%s: %d bands, using the first three as RGB (override with --bands)", path, count
+        )
     return [1, 2, 3]
 
 

@@ -1,0 +1,63 @@
+"""``landcover split DIR --out split.csv``: reproducible train/val/test split keeping groups."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from landcover.cli.options import add_dataset_options, dataset_from_args
+from landcover.data.split import read_groups, split_counts, split_pairs, write_split
+from landcover.errors import LandcoverError
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``split`` sub-command."""
+    p = subparsers.add_parser(
+        "split",
+        help="train/val/test split keeping tiles together",
+        description="Split the pairs of DIR into train, val and test (fractions counted in "
+        "images), reproducibly for a given seed, keeping every group in one split. Writes a "
+        "CSV with the header 'file,split' (file = image path relative to DIR).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    add_dataset_options(p)
+    p.add_argument("--out", required=True, metavar="CSV", help="split file to write")
+    p.add_argument("--val", type=float, default=0.15, help="fraction of images for validation")
+    p.add_argument("--test", type=float, default=0.15, help="fraction of images for testing")
+    p.add_argument("--seed", type=int, default=0, help="random seed")
+    p.add_argument(
+        "--groups",
+        metavar="CSV:COLUMN",
+        help="keep images with the same COLUMN value of CSV in one split, e.g. "
+        "tiles.csv:deepglobe_id (the CSV's 'image' column is relative to the CSV; it is "
+        "looked up as given, then in DIR and its parent; images without a value are a group "
+        "of their own)",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing split file")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``split``; prints the number of images per split."""
+    found, _ = dataset_from_args(args)
+    if not found.pairs:
+        raise LandcoverError("no image/mask pairs found (see 'landcover check')", args.dir)
+    out = Path(args.out)
+    if out.is_dir():
+        raise LandcoverError("is a folder; --out names the split CSV file", out)
+    if out.exists() and not args.overwrite:
+        raise LandcoverError("already exists; use --overwrite to replace it", out)
+    groups = read_groups(args.groups, found.pairs, args.dir) if args.groups else None
+    mapping = split_pairs(found.pairs, args.val, args.test, args.seed, groups)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LandcoverError(f"cannot create folder ({e.strerror})", out.parent) from e
+    write_split(out, mapping)
+    counts = split_counts(mapping)
+    n = len(mapping)
+    for name, c in counts.items():
+        print(f"{name:<5}  {c:>6}  {100 * c / n:5.1f}%")
+    grouped = f", {len(set(groups.values()))} groups from {args.groups}" if groups else ""
+    print(f"{n} images{grouped}; wrote {out}")
+    return 0

@@ -1,0 +1,76 @@
+"""Atomic output files and output folders that refuse to clobber earlier results."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from landcover.errors import LandcoverError
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` when the block succeeds.
+
+    The temporary file keeps the suffix of ``path`` (writers such as matplotlib pick the format
+    from it). If the block raises, the temporary file is removed and ``path`` is untouched, so an
+    interrupted run never leaves a partial file looking complete.
+
+    Raises:
+        LandcoverError: when the folder of ``path`` is not writable.
+    """
+    p = Path(path)
+    try:
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{p.stem}.", suffix=f".tmp{p.suffix}", dir=p.parent
+        )
+    except OSError as e:
+        raise LandcoverError(f"cannot write here ({e.strerror})", p.parent) from e
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, p)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8", newline="")
+
+
+def prepare_output_dir(out: str | Path, outputs: Sequence[str], overwrite: bool = False) -> Path:
+    """Create the output folder ``out`` and check that it may receive ``outputs``.
+
+    Args:
+        out: the output folder (created with its parents if missing).
+        outputs: the file names this run will write in it.
+        overwrite: allow replacing those files when they already exist.
+
+    Returns:
+        ``out`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        LandcoverError: when ``out`` is a file, cannot be created or written, or already holds
+            one of ``outputs`` and ``overwrite`` is false.
+    """
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise LandcoverError("output path is a file, expected a folder", p)
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise LandcoverError(f"cannot create output folder ({e.strerror})", p) from e
+    existing = [name for name in outputs if (p / name).exists()]
+    if existing and not overwrite:
+        raise LandcoverError(
+            f"already holds results ({', '.join(existing)}); use --overwrite to replace them", p
+        )
+    if not os.access(p, os.W_OK | os.X_OK):
+        raise LandcoverError("output folder is not writable", p)
+    return p

@@ -1,0 +1,1 @@
+"""Plots: every figure the tool draws, from results passed in (never computed here)."""
