@@ -48,7 +48,8 @@ class Scores:
 
 
 def scores(confusion: np.ndarray, ignore_index: int | None = None) -> Scores:
-    """Compute pixel accuracy, per-class IoU/precision/recall/F1, mIoU and frequency-weighted IoU."""
+    """Compute pixel accuracy, per-class IoU/precision/recall/F1, mIoU and frequency-weighted
+    IoU from a confusion matrix (rows = truth)."""
     cm = np.asarray(confusion, dtype=np.float64).copy()
     k = cm.shape[0]
     scored = np.array([i != ignore_index for i in range(k)])
@@ -76,3 +77,21 @@ def scores(confusion: np.ndarray, ignore_index: int | None = None) -> Scores:
     fw = float(np.nansum(freq[present] * iou[present])) if total > 0 else float("nan")
     acc = float(tp[scored].sum() / total) if total > 0 else float("nan")
     return Scores(acc, miou, fw, iou, precision, recall, f1, int(total))
+
+
+def dominant_confusion(
+    confusion: np.ndarray, ignore_index: int | None = None
+) -> tuple[int, int, int] | None:
+    """The largest off-diagonal cell: ``(true class, predicted class, pixels)``.
+
+    Rows of the ignored class are not considered (their truth is not scored). Returns ``None``
+    when nothing is confused.
+    """
+    cm = np.asarray(confusion, dtype=np.int64).copy()
+    np.fill_diagonal(cm, 0)
+    if ignore_index is not None:
+        cm[ignore_index, :] = 0
+    if cm.max(initial=0) <= 0:
+        return None
+    t, p = np.unravel_index(int(np.argmax(cm)), cm.shape)
+    return int(t), int(p), int(cm[t, p])

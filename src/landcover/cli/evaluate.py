@@ -1,0 +1,146 @@
+"""``landcover evaluate``: score a model on labelled images and write a report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Register the ``evaluate`` sub-command."""
+    p = sub.add_parser(
+        "evaluate",
+        help="score a model against masks: metrics, confusion matrix, galleries, label flags",
+        description="Predict every image of a labelled dataset exactly as 'landcover predict' "
+        "does, at the masks' full resolution, and score it with one confusion matrix over the "
+        "whole set (DeepGlobe convention: mIoU over every class but the ignored one). Writes "
+        "metrics.json, confusion.csv/.png, per_image.csv, flags.csv (areas where a confident "
+        "model disagrees with the mask: labels worth reviewing) and PNG galleries of the "
+        "worst, best, random and flagged images.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument(
+        "--model",
+        default=None,
+        metavar="FILE",
+        help="model to evaluate: an .onnx file or a checkpoint (.ckpt/.pt); default: the "
+        "bundled model",
+    )
+    p.add_argument(
+        "--data",
+        required=True,
+        metavar="DIR",
+        help="dataset folder with image/mask pairs (<id>_sat.jpg + <id>_mask.png, "
+        "or images/ and masks/)",
+    )
+    p.add_argument("--out", required=True, metavar="REPORT", help="report folder to write")
+    p.add_argument(
+        "--split",
+        default=None,
+        metavar="CSV",
+        help="split CSV from 'landcover split'; evaluate only its --subset",
+    )
+    p.add_argument(
+        "--subset",
+        default="test",
+        choices=("train", "val", "test"),
+        help="which part of --split to evaluate",
+    )
+    p.add_argument(
+        "--gallery",
+        type=int,
+        default=4,
+        metavar="N",
+        help="images in each gallery (worst, best, random, flagged); 0 for none",
+    )
+    p.add_argument(
+        "--flag-threshold",
+        type=float,
+        default=0.9,
+        metavar="P",
+        help="smallest model probability for a disagreement with the mask to be flagged",
+    )
+    p.add_argument(
+        "--min-area",
+        type=float,
+        default=0.05,
+        metavar="F",
+        help="smallest flagged connected area, as a fraction of the image",
+    )
+    p.add_argument(
+        "--gsd",
+        type=float,
+        default=None,
+        metavar="M",
+        help="metres per pixel of the images (default: from tiles.csv when known, "
+        "else taken as the model's)",
+    )
+    p.add_argument(
+        "--schema",
+        default=None,
+        metavar="NAME|YAML",
+        help="class schema of the masks (deepglobe, dubai or a YAML file); must "
+        "match the model's; default: the model's",
+    )
+    p.add_argument(
+        "--backend",
+        default="auto",
+        choices=("auto", "onnx", "torch"),
+        help="inference backend (auto: by model file type)",
+    )
+    p.add_argument(
+        "--overlap",
+        type=float,
+        default=0.25,
+        help="fraction of each window shared with its neighbours",
+    )
+    p.add_argument(
+        "--tta",
+        action="store_true",
+        help="test-time augmentation: average over flips and a quarter turn",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the random gallery")
+    p.add_argument("--overwrite", action="store_true", help="replace a report already in --out")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the evaluation, print the summary; exit code 1 when some pairs were skipped."""
+    from landcover.errors import LandcoverError
+    from landcover.evaluation.evaluate import evaluate
+
+    if not 0.0 <= args.flag_threshold <= 1.0:
+        raise LandcoverError(f"--flag-threshold {args.flag_threshold} must be in [0, 1]")
+    if not 0.0 < args.min_area <= 1.0:
+        raise LandcoverError(f"--min-area {args.min_area} must be in (0, 1]")
+    if args.gallery < 0:
+        raise LandcoverError(f"--gallery {args.gallery} must be 0 or more")
+    if args.gsd is not None and args.gsd <= 0:
+        raise LandcoverError(f"--gsd {args.gsd} must be positive")
+    result = evaluate(
+        args.model,
+        args.data,
+        args.out,
+        split=args.split,
+        subset=args.subset,
+        schema=args.schema,
+        gsd_m=args.gsd,
+        backend=args.backend,
+        gallery=args.gallery,
+        flag_threshold=args.flag_threshold,
+        min_area=args.min_area,
+        overlap=args.overlap,
+        tta=args.tta,
+        seed=args.seed,
+        overwrite=args.overwrite,
+        progress=not args.quiet,
+    )
+    print(result.summary())
+    flagged = len({f.image for f in result.flags})
+    print(f"{flagged} images flagged for label review; report in {result.out}")
+    if result.failed:
+        print(f"landcover evaluate: {len(result.failed)} pairs skipped:", file=sys.stderr)
+        for _key, message in result.failed:
+            print(f"  {message}", file=sys.stderr)
+        return 1
+    return 0

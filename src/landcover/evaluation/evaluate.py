@@ -1,0 +1,418 @@
+"""Evaluate a model on image/mask pairs and write a full report.
+
+Each image is predicted exactly as ``landcover predict`` does
+(:func:`~landcover.inference.engine.predict_array`, at the mask's full resolution), then
+scored into one confusion matrix accumulated over the whole set. Memory stays bounded: one
+image's probabilities at a time, and small thumbnails for the galleries.
+
+Report files (``metrics.json`` is written last, so its presence means the run finished):
+``confusion.csv``, ``confusion.png``, ``per_image.csv``, ``flags.csv``, ``metrics.json`` and
+``gallery/{worst,best,random,flagged}/NN_<image>.png``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from landcover.data.pairs import Pair
+from landcover.errors import LandcoverError
+from landcover.evaluation.flags import Flag, find_flags
+from landcover.evaluation.metrics import Scores, confusion_matrix, scores
+from landcover.evaluation.per_image import ImageScore, image_score
+from landcover.evaluation.report import (
+    format_summary,
+    metrics_dict,
+    save_figure,
+    write_confusion_csv,
+    write_flags_csv,
+    write_metrics_json,
+    write_per_image_csv,
+)
+from landcover.evaluation.samples import Sample, TopN, make_sample
+from landcover.io.atomic import prepare_output_dir
+from landcover.io.images import read_mask_rgb, read_rgb
+from landcover.schema import ClassSchema
+
+log = logging.getLogger(__name__)
+
+REPORT_FILES = ("metrics.json", "confusion.csv", "confusion.png", "per_image.csv", "flags.csv")
+GALLERY_DIR = "gallery"
+OFF_PALETTE_LIMIT = 0.5
+"""Share of off-palette mask pixels above which a mask is taken to use another schema."""
+
+PredictFn = Callable[..., np.ndarray]
+"""``predict(predictor, image, *, gsd_m, overlap, tta) -> (K, H, W) float32`` probabilities."""
+
+
+@dataclass
+class EvaluationResult:
+    """What an evaluation produced.
+
+    Attributes:
+        out: the report folder.
+        schema: the class schema scored.
+        confusion: the ``(K, K)`` confusion matrix over the whole set (rows = truth).
+        scores: set-level scores from ``confusion``.
+        images: per-image scores, in evaluation order.
+        flags: doubtful areas found, largest first.
+        failed: ``(image key, error message)`` of the pairs skipped.
+    """
+
+    out: Path
+    schema: ClassSchema
+    confusion: np.ndarray
+    scores: Scores
+    images: list[ImageScore] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """The text table printed at the end of ``landcover evaluate``."""
+        return format_summary(self.scores, self.schema, len(self.images))
+
+
+def prepare_output(out: str | Path, overwrite: bool = False) -> Path:
+    """Create the report folder; refuse one already holding a report unless ``overwrite``.
+
+    With ``overwrite``, the previous report's files and galleries are removed first so that no
+    stale file is mistaken for part of the new report.
+
+    Raises:
+        LandcoverError: when ``out`` is a file, holds a report (without ``overwrite``), or
+            cannot be written.
+    """
+    out = Path(out)
+    names = (*REPORT_FILES, GALLERY_DIR)
+    prepare_output_dir(out, names, overwrite)
+    for n in names:
+        p = out / n
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+    return out
+
+
+def check_data_schema(model_schema: ClassSchema, data_schema: ClassSchema, model: str) -> None:
+    """Refuse data labelled with other classes than the model predicts (torch-free).
+
+    Raises:
+        LandcoverError: naming the model file and both class lists.
+    """
+    if model_schema.classes != data_schema.classes:
+        raise LandcoverError(
+            f"model predicts schema {model_schema.name!r} ({', '.join(model_schema.classes)}) "
+            f"but the data uses {data_schema.name!r} ({', '.join(data_schema.classes)})",
+            model,
+        )
+
+
+def far_from_palette(rgb: np.ndarray, schema: ClassSchema, sample: int = 10_000) -> float:
+    """Share of mask pixels (on a regular sample) farther than ``schema.tolerance`` from every
+    class colour: near 1 for a mask drawn in another schema's colours, near 0 otherwise.
+
+    Thresholded schemas accept any colour, so only this distance tells a DeepGlobe mask from,
+    say, a Dubai one.
+    """
+    flat = rgb.reshape(-1, 3)
+    flat = flat[:: max(1, flat.shape[0] // sample)]
+    if not flat.size:
+        return 0.0
+    colors, counts = np.unique(flat, axis=0, return_counts=True)
+    dist = np.linalg.norm(
+        colors[:, None, :].astype(np.float32) - schema.palette[None].astype(np.float32), axis=2
+    )
+    return float(counts[dist.min(axis=1) > schema.tolerance].sum() / counts.sum())
+
+
+def read_truth(pair: Pair, schema: ClassSchema) -> tuple[np.ndarray, np.ndarray]:
+    """Read a pair's image ``(H, W, 3)`` and mask class indices ``(H, W)`` ``uint8``.
+
+    Raises:
+        LandcoverError: for unreadable files, or a mask whose size differs from its image's.
+    """
+    image = read_rgb(pair.image)
+    rgb = read_mask_rgb(pair.mask)
+    if image.shape[:2] != rgb.shape[:2]:
+        raise LandcoverError(
+            f"mask is {rgb.shape[1]}x{rgb.shape[0]} but its image {pair.image.name} is "
+            f"{image.shape[1]}x{image.shape[0]}",
+            pair.mask,
+        )
+    far = far_from_palette(rgb, schema)
+    if far > OFF_PALETTE_LIMIT:
+        raise LandcoverError(
+            f"{100 * far:.0f}% of the mask's colours are far from the {schema.name!r} palette: "
+            "is it labelled with another schema? (see --schema)",
+            pair.mask,
+        )
+    enc = schema.encode(rgb)
+    if enc.off_palette:
+        colors = ", ".join(f"{c}: {n}" for c, n in list(enc.off_colors.items())[:5])
+        log.warning(
+            "%s: %d pixels off the %s palette (%s), not scored",
+            pair.mask,
+            enc.off_palette,
+            schema.name,
+            colors,
+        )
+    return image, enc.labels
+
+
+def _default_predict() -> PredictFn:
+    from landcover.inference.engine import predict_array
+
+    return predict_array
+
+
+def _title(row: ImageScore) -> str:
+    def pct(v: float) -> str:
+        return "-" if math.isnan(v) else f"{100 * v:.1f}%"
+
+    return f"{row.name}   pixel accuracy {pct(row.pixel_accuracy)}   mIoU {pct(row.miou)}"
+
+
+def evaluate_pairs(
+    predictor: Any,
+    pairs: Sequence[Pair],
+    out: str | Path,
+    *,
+    schema: ClassSchema | None = None,
+    gsd_m: float | None = None,
+    gallery: int = 4,
+    flag_threshold: float = 0.9,
+    min_area: float = 0.05,
+    overlap: float = 0.25,
+    tta: bool = False,
+    overwrite: bool = False,
+    seed: int = 0,
+    progress: bool = True,
+    predict: PredictFn | None = None,
+    model_name: str = "model",
+) -> EvaluationResult:
+    """Predict and score every pair, then write the report into ``out``.
+
+    A pair that cannot be read (or whose mask and image differ in size) is skipped and listed
+    in :attr:`EvaluationResult.failed`; the model and the report folder are checked first.
+
+    Args:
+        predictor: the model (:func:`~landcover.inference.predictor.load_predictor`), with
+            ``.meta``.
+        pairs: the image/mask pairs to evaluate.
+        out: report folder.
+        schema: the data's class schema (default: the model's); must match the model's.
+        gsd_m: metres per pixel of the images (``None``: taken as the model's).
+        gallery: images in each gallery (worst, best, random, flagged); 0 for none.
+        flag_threshold: smallest probability for a disagreement to count as confident.
+        min_area: smallest doubtful area, as a fraction of the image.
+        overlap: window overlap of the sliding-window prediction.
+        tta: test-time augmentation (flips and a quarter turn).
+        overwrite: replace an existing report in ``out``.
+        seed: seed of the random gallery.
+        progress: show a progress bar.
+        predict: the predicting function (default
+            :func:`~landcover.inference.engine.predict_array`).
+        model_name: how the model is named in errors and ``metrics.json``.
+
+    Raises:
+        LandcoverError: for an empty pair list, a schema mismatch, an unusable report folder,
+            or when no pair at all could be evaluated.
+    """
+    from tqdm import tqdm
+
+    model_schema: ClassSchema = predictor.meta.schema
+    schema = schema or model_schema
+    check_data_schema(model_schema, schema, model_name)
+    if not pairs:
+        raise LandcoverError("no image/mask pairs to evaluate")
+    out = prepare_output(out, overwrite)
+    predict = predict or _default_predict()
+    k = schema.num_classes
+    total = np.zeros((k, k), dtype=np.int64)
+    rows: list[ImageScore] = []
+    flags: list[Flag] = []
+    failed: list[tuple[str, str]] = []
+    worst, best = TopN(gallery, largest=False), TopN(gallery, largest=True)
+    flagged = TopN(gallery, largest=True)
+    rng = np.random.default_rng(seed)
+    chosen = set(rng.choice(len(pairs), size=min(gallery, len(pairs)), replace=False).tolist())
+    randoms: list[Sample] = []
+
+    for i, pair in enumerate(tqdm(pairs, desc="evaluate", unit="image", disable=not progress)):
+        try:
+            image, truth = read_truth(pair, schema)
+            probs = predict(predictor, image, gsd_m=gsd_m, overlap=overlap, tta=tta)
+        except LandcoverError as e:
+            log.warning("skipped: %s", e)
+            failed.append((pair.key, str(e)))
+            continue
+        if probs.shape != (k, *truth.shape):
+            raise LandcoverError(
+                f"prediction has shape {probs.shape}, expected {(k, *truth.shape)}", pair.image
+            )
+        pred = probs.argmax(axis=0).astype(np.uint8)
+        confidence = probs.max(axis=0)
+        del probs
+        cm = confusion_matrix(truth, pred, k, schema.ignore_index)
+        total += cm
+        row = image_score(pair.key, cm, schema)
+        rows.append(row)
+        if row.pixels == 0:
+            log.info("%s: every mask pixel is ignored; image not scored", pair.mask)
+        found = find_flags(
+            pred,
+            confidence,
+            truth,
+            threshold=flag_threshold,
+            min_area=min_area,
+            ignore_index=schema.ignore_index,
+            image=pair.key,
+        )
+        flags.extend(found)
+        title = _title(row)
+
+        def make(box: tuple[int, int, int, int] | None = None, t: str = title) -> Sample:
+            return make_sample(pair.key, image, pred, truth, t, box)  # noqa: B023
+
+        worst.offer(row.miou, make)
+        best.offer(row.miou, make)
+        if i in chosen:
+            randoms.append(make())
+        if found:
+            f = found[0]
+            ftitle = (
+                f"{pair.key}   {100 * f.area_fraction:.1f}% predicted "
+                f"{schema.classes[f.predicted]} ({f.confidence:.2f}), mask says "
+                f"{schema.classes[f.mask]}"
+            )
+            flagged.offer(f.area_fraction, lambda f=f, t=ftitle: make(f.box, t))
+
+    if not rows:
+        first = failed[0][1] if failed else ""
+        raise LandcoverError(f"none of the {len(pairs)} pairs could be evaluated (first: {first})")
+    flags.sort(key=lambda f: -f.area_fraction)
+    result = EvaluationResult(
+        out, schema, total, scores(total, schema.ignore_index), rows, flags, failed
+    )
+    _write_report(
+        result,
+        model_name,
+        gsd_m,
+        {
+            "worst": worst.ranked(),
+            "best": best.ranked(),
+            "random": randoms,
+            "flagged": flagged.ranked(),
+        },
+    )
+    return result
+
+
+def _write_report(
+    result: EvaluationResult,
+    model_name: str,
+    gsd_m: float | None,
+    galleries: dict[str, list[Sample]],
+) -> None:
+    from landcover.viz.confusion import plot_confusion
+    from landcover.viz.gallery import plot_comparison
+
+    out, schema = result.out, result.schema
+    write_confusion_csv(out / "confusion.csv", result.confusion, schema)
+    write_per_image_csv(out / "per_image.csv", result.images)
+    write_flags_csv(out / "flags.csv", result.flags, schema)
+    save_figure(
+        plot_confusion(result.confusion, schema.classes, schema.ignore_index), out / "confusion.png"
+    )
+    for kind, samples in galleries.items():
+        if not samples:
+            continue
+        folder = out / GALLERY_DIR / kind
+        folder.mkdir(parents=True, exist_ok=True)
+        for n, s in enumerate(samples, 1):
+            fig = plot_comparison(s.image, s.pred, s.truth, schema, s.title, s.box)
+            save_figure(fig, folder / f"{n:02d}_{_safe_name(s.name)}.png")
+    metrics = metrics_dict(result.scores, schema, len(result.images))
+    metrics.update(
+        model=model_name,
+        gsd_m=gsd_m,
+        flagged_images=len({f.image for f in result.flags}),
+        failed=[{"image": k, "error": e} for k, e in result.failed],
+    )
+    write_metrics_json(out / "metrics.json", metrics)
+
+
+def _safe_name(key: str) -> str:
+    stem = key.rsplit(".", 1)[0] if "." in key.rsplit("/", 1)[-1] else key
+    return stem.replace("/", "__")
+
+
+def evaluate(
+    model: str | Path | None,
+    data: str | Path,
+    out: str | Path,
+    *,
+    split: str | Path | None = None,
+    subset: str = "test",
+    schema: str | Path | ClassSchema | None = None,
+    gsd_m: float | None = None,
+    backend: str = "auto",
+    predict: PredictFn | None = None,
+    **options: Any,
+) -> EvaluationResult:
+    """Evaluate a model file on a dataset folder and write the report into ``out``.
+
+    Args:
+        model: an ``.onnx`` file, a checkpoint, or ``None`` for the bundled model.
+        data: dataset folder (layouts of :func:`~landcover.data.pairs.find_pairs`).
+        out: report folder.
+        split: optional split CSV (``landcover split``); with ``subset``, which pairs to use.
+        subset: ``train``, ``val`` or ``test``.
+        schema: the data's class schema (name, YAML file or object); default the model's.
+        gsd_m: metres per pixel of the images; default from ``tiles.csv`` when known.
+        backend: ``auto``, ``onnx`` or ``torch``.
+        predict: the predicting function (default
+            :func:`~landcover.inference.engine.predict_array`).
+        **options: passed to :func:`evaluate_pairs` (``gallery``, ``flag_threshold``,
+            ``min_area``, ``overlap``, ``tta``, ``overwrite``, ``seed``, ``progress``).
+    """
+    from landcover.data.pairs import find_pairs, gsd_of, read_tiles_csv
+    from landcover.inference.predictor import load_predictor
+    from landcover.schema import get_schema
+
+    data_schema = None if schema is None else get_schema(schema)
+    discovery = find_pairs(data)
+    pairs = discovery.pairs
+    if not pairs:
+        raise LandcoverError(
+            "no image/mask pairs found (expected <id>_sat.jpg + <id>_mask.png, "
+            "or images/ and masks/ folders)",
+            data,
+        )
+    if split is not None:
+        from landcover.data.split import read_split, select_split
+
+        pairs = select_split(pairs, read_split(split), subset)
+    if gsd_m is None:
+        gsd_m = gsd_of(pairs, read_tiles_csv(data))
+    predictor = load_predictor(model, backend=backend)
+    name = str(model if model is not None else getattr(predictor, "path", "bundled model"))
+    log.info("evaluating %s on %d pairs from %s", name, len(pairs), data)
+    return evaluate_pairs(
+        predictor,
+        pairs,
+        out,
+        schema=data_schema,
+        gsd_m=gsd_m,
+        predict=predict,
+        model_name=name,
+        **options,
+    )

@@ -1,0 +1,85 @@
+"""Gallery figures: satellite image | predicted overlay | true overlay, with a class legend."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from landcover.schema import ClassSchema
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+
+def overlay(
+    image: np.ndarray, labels: np.ndarray, schema: ClassSchema, alpha: float = 0.5
+) -> np.ndarray:
+    """Blend class colours over an RGB image.
+
+    Args:
+        image: ``(H, W, 3)`` ``uint8``.
+        labels: class indices ``(H, W)``; values outside the schema are left unpainted.
+        schema: gives the class colours.
+        alpha: opacity of the class colours.
+
+    Returns:
+        ``(H, W, 3)`` ``uint8``.
+    """
+    colors = schema.palette[np.minimum(labels, schema.num_classes - 1)].astype(np.float32)
+    out = image.astype(np.float32) * (1 - alpha) + colors * alpha
+    outside = labels >= schema.num_classes
+    out[outside] = image[outside]
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def plot_comparison(
+    image: np.ndarray,
+    pred: np.ndarray,
+    truth: np.ndarray,
+    schema: ClassSchema,
+    title: str = "",
+    box: tuple[int, int, int, int] | None = None,
+    alpha: float = 0.5,
+) -> Figure:
+    """Three panels (image, predicted overlay, true overlay) and a legend in class colours.
+
+    Args:
+        image: satellite image ``(H, W, 3)`` ``uint8``.
+        pred: predicted class indices ``(H, W)``.
+        truth: mask class indices ``(H, W)``.
+        schema: class names and colours.
+        title: figure title, e.g. the image name and its scores.
+        box: optional ``(row0, col0, row1, col1)`` drawn on both overlays (a flagged area).
+        alpha: opacity of the overlays.
+
+    Returns:
+        A matplotlib figure (not attached to pyplot).
+    """
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
+
+    fig = Figure(figsize=(13, 4.9))
+    axes = fig.subplots(1, 3)
+    panels = (image, overlay(image, pred, schema, alpha), overlay(image, truth, schema, alpha))
+    for ax, panel, name in zip(axes, panels, ("image", "prediction", "mask"), strict=True):
+        ax.imshow(panel, interpolation="nearest")
+        ax.set_title(name)
+        ax.set_axis_off()
+    if box is not None:
+        r0, c0, r1, c1 = box
+        for ax in axes[1:]:
+            ax.add_patch(
+                Rectangle(
+                    (c0 - 0.5, r0 - 0.5), c1 - c0, r1 - r0, fill=False, edgecolor="red", linewidth=2
+                )
+            )
+    handles = [
+        Patch(facecolor=np.asarray(c) / 255.0, edgecolor="black", label=n)
+        for n, c in zip(schema.classes, schema.colors, strict=True)
+    ]
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 7), frameon=False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
+    return fig
