@@ -1,0 +1,195 @@
+"""Prediction speed and memory: MP/s per backend and precision, end-to-end time, peak RSS.
+
+Prints one table. Models have random weights (speed does not depend on training). Rows:
+- throughput of the sliding-window engine (``predict_array``, 25 % overlap, native resolution,
+  no resampling) on a crop of a full-resolution DeepGlobe tile, for each model and backend:
+  torch fp32, torch bf16 autocast (only where the CPU has AMX/AVX512-BF16), ONNX Runtime fp32;
+- end to end ``landcover predict tile.jpg`` (a fresh process; U-Net-lite0 ONNX at GSD 1.2 m,
+  the tile at 0.5 m from tiles.csv), wall time and peak RSS, against the seed U-Net's forward
+  pass alone on the full tile in torch fp32 (extrapolated per pixel from the crop);
+- a synthetic N x N GeoTIFF at 0.5 m, wall time and peak RSS of ``landcover predict``.
+
+Light run: ``python benchmarks/predict_throughput.py --crop 512 --big 4000 --models unet-lite0``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+FULLRES = REPO / ".." / "shared" / "data" / "deepglobe" / "fullres"
+MODELS = ("seed-unet", "unet-resnet34", "unet-lite0")
+
+# Peak RSS from VmHWM: ru_maxrss would include the benchmark's own memory inherited at fork.
+RUN_CHILD = """
+import json, sys, time
+t0 = time.perf_counter()
+from landcover.cli import main
+rc = main(sys.argv[1:])
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
+print(json.dumps({"rc": rc, "seconds": time.perf_counter() - t0, "peak_rss_mb": int(hwm) / 1024}))
+"""
+
+
+def make_model(name: str, tile: int, workdir: Path) -> tuple[object, object, Path]:
+    """A random-weight model, its meta and an exported ONNX file."""
+    import torch
+
+    from landcover.inference.export import export_onnx
+    from landcover.models.meta import ModelMeta
+    from landcover.models.registry import create_model
+    from landcover.schema import DEEPGLOBE
+
+    torch.manual_seed(0)
+    model = create_model(name, DEEPGLOBE.num_classes).eval()
+    meta = ModelMeta(name, DEEPGLOBE, mean=(0.5,) * 3, std=(0.5,) * 3, gsd_m=1.2, tile_size=tile)
+    onnx_path = export_onnx(model, meta, workdir / f"{name}.onnx")
+    return model, meta, onnx_path
+
+
+def time_engine(predictor: object, image: np.ndarray, repeats: int) -> float:
+    """Best wall time of ``predict_array`` over ``repeats`` runs (after one warm-up)."""
+    from landcover.inference.engine import predict_array
+
+    predict_array(predictor, image[:64, :64])
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        predict_array(predictor, image)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def run_cli(args: list[str]) -> dict[str, float]:
+    """Run ``landcover`` in a fresh process; wall time measured outside, peak RSS inside."""
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_CHILD, "-q", *args], capture_output=True, text=True, check=False
+    )
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr[-2000:])
+    stats = json.loads(proc.stdout.strip().splitlines()[-1])
+    stats["wall"] = wall
+    return stats
+
+
+def write_big_geotiff(path: Path, size: int, source: np.ndarray) -> None:
+    """A ``size`` x ``size`` 3-band GeoTIFF at 0.5 m (UTM), written block by block."""
+    import rasterio
+    from rasterio import Affine
+    from rasterio.windows import Window
+
+    profile = {
+        "driver": "GTiff",
+        "width": size,
+        "height": size,
+        "count": 3,
+        "dtype": "uint8",
+        "crs": "EPSG:32633",
+        "transform": Affine(0.5, 0, 500000, 0, -0.5, 4000000),
+        "tiled": True,
+        "blockxsize": 512,
+        "blockysize": 512,
+        "BIGTIFF": "IF_SAFER",
+    }
+    block = np.moveaxis(source[:1024, :1024], -1, 0)
+    with rasterio.open(path, "w", **profile) as dst:
+        for r in range(0, size, 1024):
+            for c in range(0, size, 1024):
+                h, w = min(1024, size - r), min(1024, size - c)
+                dst.write(block[:, :h, :w], window=Window(c, r, w, h))
+
+
+def main() -> None:
+    """Parse options, measure, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tile", type=Path, default=FULLRES / "10233_sat.jpg")
+    parser.add_argument("--crop", type=int, default=2448, help="side of the throughput crop")
+    parser.add_argument("--big", type=int, default=20000, help="side of the synthetic GeoTIFF")
+    parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument("--window", type=int, default=512, help="model tile size")
+    parser.add_argument("--e2e-window", type=int, default=1024, help="tile of the e2e model")
+    parser.add_argument("--repeats", type=int, default=2)
+    opts = parser.parse_args()
+    if not opts.tile.is_file():
+        sys.exit(f"{opts.tile}: missing; see ../shared/data/README.md")
+
+    from landcover.inference.onnx_backend import OnnxPredictor
+    from landcover.inference.torch_backend import TorchPredictor, cpu_has_bf16
+    from landcover.io.images import read_rgb
+
+    tile = read_rgb(opts.tile)
+    crop = np.ascontiguousarray(tile[: opts.crop, : opts.crop])
+    mp = crop.shape[0] * crop.shape[1] / 1e6
+    rows: list[tuple[str, str, str]] = []
+    seed_fp32 = None
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        for name in opts.models:
+            model, meta, onnx_path = make_model(name, opts.window, work)
+            runs = [("torch fp32", TorchPredictor(model, meta, "fp32"))]
+            if cpu_has_bf16():
+                runs.append(("torch bf16", TorchPredictor(model, meta, "bf16")))
+            runs.append(("onnx fp32", OnnxPredictor(onnx_path)))
+            for label, predictor in runs:
+                sec = time_engine(predictor, crop, opts.repeats)
+                if name == "seed-unet" and label == "torch fp32":
+                    seed_fp32 = sec / mp
+                rows.append((f"{name} {label}", f"{mp / sec:.2f} MP/s", f"{sec:.2f} s"))
+        # End to end with the default-model architecture, exported at a large window.
+        _, _, e2e_onnx = make_model("unet-lite0", opts.e2e_window, work)
+        out = work / "out"
+        stats = run_cli(["predict", "--model", str(e2e_onnx), str(opts.tile), "--out", str(out)])
+        rows.append(
+            (
+                f"landcover predict {opts.tile.name} (lite0 onnx, tile {opts.e2e_window})",
+                f"{stats['wall']:.2f} s wall",
+                f"peak RSS {stats['peak_rss_mb']:.0f} MB",
+            )
+        )
+        full_mp = tile.shape[0] * tile.shape[1] / 1e6
+        if seed_fp32 is not None:
+            seed_full = seed_fp32 * full_mp
+            rows.append(
+                (
+                    "seed U-Net torch fp32 forward, full tile (extrapolated)",
+                    f"{seed_full:.1f} s",
+                    f"{seed_full / stats['wall']:.0f}x slower than e2e",
+                )
+            )
+        big = work / "big.tif"
+        t = time.perf_counter()
+        write_big_geotiff(big, opts.big, tile)
+        write_s = time.perf_counter() - t
+        stats = run_cli(
+            ["predict", "--model", str(e2e_onnx), str(big), "--out", str(work / "big_out")]
+        )
+        rows.append(
+            (
+                f"landcover predict {opts.big}x{opts.big} GeoTIFF (0.5 m)",
+                f"{stats['wall']:.1f} s wall",
+                f"peak RSS {stats['peak_rss_mb']:.0f} MB (writing input {write_s:.1f} s)",
+            )
+        )
+    width = max(len(r[0]) for r in rows)
+    print(
+        f"crop {crop.shape[1]}x{crop.shape[0]} of {opts.tile.name}, window {opts.window}, "
+        f"25 % overlap, {os.cpu_count()} CPU cores, bf16: {cpu_has_bf16()}"
+    )
+    print(f"{'what':<{width}}  {'speed':>14}  detail")
+    for what, speed, detail in rows:
+        print(f"{what:<{width}}  {speed:>14}  {detail}")
+
+
+if __name__ == "__main__":
+    main()

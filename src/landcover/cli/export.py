@@ -1,0 +1,46 @@
+"""``landcover export``: write a checkpoint as an ONNX model that ``predict`` and QGIS read."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register the ``export`` sub-command."""
+    p = subparsers.add_parser(
+        "export",
+        help="export a checkpoint to ONNX (for predict without torch, and QGIS Deepness)",
+        description="Export a checkpoint to ONNX: one input [N,3,S,S] float32 (N dynamic, S "
+        "fixed), output [N,K,S,S] softmax probabilities, opset 17, with the model's metadata "
+        "(Deepness keys and landcover_meta) so that 'landcover predict' and QGIS's Deepness "
+        "plugin use it as it is. Needs landcover[train].",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    p.add_argument("checkpoint", metavar="CKPT", help="checkpoint (.ckpt from train, or .pt)")
+    p.add_argument("--onnx", required=True, metavar="FILE", help="ONNX file to write")
+    p.add_argument(
+        "--tile-size",
+        type=int,
+        metavar="S",
+        help="fixed input side of the graph, a multiple of 32 (default: the checkpoint's "
+        "tile size); larger tiles mean fewer windows per image",
+    )
+    p.add_argument(
+        "--overlap",
+        type=int,
+        default=25,
+        metavar="PERCENT",
+        help="window overlap advertised to Deepness (tiles_overlap)",
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``export``; returns 0."""
+    from landcover.inference.export import export_checkpoint
+
+    out = export_checkpoint(
+        args.checkpoint, args.onnx, tile_size=args.tile_size, overlap_percent=args.overlap
+    )
+    print(f"wrote {out}")
+    return 0

@@ -1,0 +1,97 @@
+"""Cut an image of any size into square windows with overlap, and put them back together.
+
+The grid covers every pixel: windows start every ``stride`` pixels and the last window of each
+row and column is shifted inwards so that it ends exactly at the image edge (no remainder is
+dropped, no padding is needed). Images smaller than a window get one window of the image's own
+size along that axis.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Window:
+    """A rectangle of pixels: top row, left column, height and width."""
+
+    row: int
+    col: int
+    height: int
+    width: int
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        """``(rows, cols)`` slices selecting this window from an ``(H, W, ...)`` array."""
+        return slice(self.row, self.row + self.height), slice(self.col, self.col + self.width)
+
+
+def stride_for(size: int, overlap: float) -> int:
+    """Step between window starts for a window ``size`` and an ``overlap`` fraction in [0, 1)."""
+    if size < 1:
+        raise ValueError(f"window size must be positive, got {size}")
+    if not 0.0 <= overlap < 1.0:
+        raise ValueError(f"overlap must be in [0, 1), got {overlap}")
+    return max(1, int(round(size * (1.0 - overlap))))
+
+
+def window_starts(length: int, size: int, stride: int) -> list[int]:
+    """Start offsets along one axis of ``length`` pixels covering it with windows of ``size``.
+
+    The last start is ``length - size`` so the last window ends at the edge; when the axis is
+    shorter than a window the single start is 0.
+    """
+    if length < 1:
+        raise ValueError(f"axis length must be positive, got {length}")
+    if length <= size:
+        return [0]
+    n = math.ceil((length - size) / stride) + 1
+    starts = [min(i * stride, length - size) for i in range(n)]
+    return sorted(set(starts))
+
+
+def grid(height: int, width: int, size: int, overlap: float = 0.0) -> list[Window]:
+    """All windows covering a ``height`` x ``width`` image, row-major.
+
+    Args:
+        height: image height in pixels.
+        width: image width in pixels.
+        size: window side in pixels (windows are clipped to the image when it is smaller).
+        overlap: fraction of a window shared with its neighbour, in [0, 1).
+
+    Returns:
+        Windows in row-major order; window ``r * n_cols + c`` is at grid row ``r``, column ``c``.
+    """
+    stride = stride_for(size, overlap)
+    rows = window_starts(height, size, stride)
+    cols = window_starts(width, size, stride)
+    h, w = min(size, height), min(size, width)
+    return [Window(r, c, h, w) for r in rows for c in cols]
+
+
+def split(image: np.ndarray, windows: Sequence[Window]) -> list[np.ndarray]:
+    """Cut ``image`` (``(H, W, ...)``) into copies of the given windows."""
+    return [image[w.slices].copy() for w in windows]
+
+
+def merge(
+    tiles: Iterable[np.ndarray], windows: Sequence[Window], shape: tuple[int, ...]
+) -> np.ndarray:
+    """Put windows back into an array of ``shape`` (``(H, W, ...)``).
+
+    Where windows overlap the later one wins, which is exact when the tiles came from
+    :func:`split` of one image. Blending of predictions lives in
+    :mod:`landcover.inference.engine`.
+    """
+    out: np.ndarray | None = None
+    for tile, w in zip(tiles, windows, strict=True):
+        if out is None:
+            out = np.zeros(shape, dtype=tile.dtype)
+        out[w.slices] = tile
+    if out is None:
+        raise ValueError("no windows to merge")
+    return out

@@ -1,0 +1,1 @@
+"""Prediction: backends (ONNX Runtime, torch), the sliding-window engine, export and writers."""

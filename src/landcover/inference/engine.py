@@ -1,0 +1,193 @@
+"""Sliding-window prediction over an image of any size, with blended overlap.
+
+The image is first resampled to the model's ground sampling distance (when both are known),
+then cut into windows of the model's tile size (edge windows shifted inside the image; images
+smaller than a window padded by reflection), predicted in batches, and the class
+probabilities of overlapping windows averaged with a smooth weight window (a 2-D Hann window
+with a floor so that pixels near image edges, seen by one window only, still count).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from landcover.data.tiling import Window, grid
+from landcover.inference.predictor import Predictor
+from landcover.models.meta import ModelMeta
+
+WEIGHT_FLOOR = 0.05
+MAX_BATCH_PIXELS = 1 << 19  # activations grow with pixels per call (~0.4 GB per MP)
+GSD_TOLERANCE = 0.02
+
+
+def model_scale(gsd_m: float | None, model_gsd_m: float | None) -> float:
+    """Factor from input pixels to model pixels (``gsd_m / model_gsd_m``), 1 when unknown."""
+    if not gsd_m or not model_gsd_m:
+        return 1.0
+    scale = float(gsd_m) / float(model_gsd_m)
+    return 1.0 if abs(scale - 1.0) <= GSD_TOLERANCE else scale
+
+
+def blend_weights(size: int, floor: float = WEIGHT_FLOOR) -> np.ndarray:
+    """Square ``(size, size)`` float32 weight window: 2-D Hann raised to ``floor`` at the edges."""
+    t = (np.arange(size, dtype=np.float64) + 0.5) / size
+    w1 = floor + (1.0 - floor) * np.sin(np.pi * t) ** 2
+    return np.outer(w1, w1).astype(np.float32)
+
+
+def normalise(image: np.ndarray, meta: ModelMeta) -> np.ndarray:
+    """``(H, W, 3)`` uint8 -> ``(3, H, W)`` float32 ``(pixel / 255 - mean) / std`` via a LUT."""
+    out = np.empty((image.shape[2], *image.shape[:2]), dtype=np.float32)
+    levels = np.arange(256, dtype=np.float32) / 255.0
+    for c in range(image.shape[2]):
+        lut = ((levels - meta.mean[c]) / meta.std[c]).astype(np.float32)
+        np.take(lut, image[..., c], out=out[c])
+    return out
+
+
+def resize_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize ``(H, W, 3)`` uint8 with Pillow (bilinear with area support when shrinking)."""
+    from PIL import Image
+
+    if image.shape[:2] == (height, width):
+        return image
+    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.BILINEAR))
+
+
+def resize_probabilities(probs: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize ``(K, h, w)`` float32 probabilities bilinearly to ``(K, height, width)``."""
+    from PIL import Image
+
+    if probs.shape[1:] == (height, width):
+        return probs
+    out = np.empty((probs.shape[0], height, width), dtype=np.float32)
+    for k in range(probs.shape[0]):
+        im = Image.fromarray(np.ascontiguousarray(probs[k], dtype=np.float32), mode="F")
+        out[k] = np.asarray(im.resize((width, height), Image.Resampling.BILINEAR))
+    return out
+
+
+def resize_labels(labels: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize ``(h, w)`` uint8 class indices by nearest neighbour to ``(height, width)``."""
+    if labels.shape == (height, width):
+        return labels
+    rows = np.minimum(
+        ((np.arange(height) + 0.5) * labels.shape[0] / height).astype(np.intp), labels.shape[0] - 1
+    )
+    cols = np.minimum(
+        ((np.arange(width) + 0.5) * labels.shape[1] / width).astype(np.intp), labels.shape[1] - 1
+    )
+    return labels[rows[:, None], cols[None, :]]
+
+
+def _tta_batch(predictor: Predictor, x: np.ndarray) -> np.ndarray:
+    """Average predictions over identity, two flips and a quarter turn."""
+    acc = predictor.predict_batch(x)
+    acc += predictor.predict_batch(np.ascontiguousarray(x[..., ::-1]))[..., ::-1]
+    acc += predictor.predict_batch(np.ascontiguousarray(x[..., ::-1, :]))[..., ::-1, :]
+    rot = np.ascontiguousarray(np.rot90(x, 1, axes=(2, 3)))
+    acc += np.rot90(predictor.predict_batch(rot), -1, axes=(2, 3))
+    return acc / 4.0
+
+
+def predict_model_grid(
+    predictor: Predictor,
+    image: np.ndarray,
+    *,
+    overlap: float = 0.25,
+    tta: bool = False,
+    batch_size: int = 4,
+    on_batch: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """Predict an image already at the model's GSD; returns ``(K, H, W)`` float32 probabilities.
+
+    Args:
+        predictor: the model.
+        image: ``(H, W, 3)`` uint8.
+        overlap: fraction of a window shared with its neighbours, in [0, 1).
+        tta: average over flips and a quarter turn.
+        batch_size: most windows per model call (fewer for big windows, see
+            :data:`MAX_BATCH_PIXELS`).
+        on_batch: called with the number of windows done after each batch (progress).
+    """
+    meta = predictor.meta
+    size = meta.tile_size
+    height, width = image.shape[:2]
+    pad_h, pad_w = max(0, size - height), max(0, size - width)
+    if pad_h or pad_w:
+        image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+    x = normalise(image, meta)
+    ph, pw = image.shape[:2]
+    windows = grid(ph, pw, size, overlap)
+    k = meta.num_classes
+    if len(windows) == 1:
+        (w,) = windows
+        tile = x[None, :, w.row : w.row + size, w.col : w.col + size]
+        probs = _tta_batch(predictor, tile) if tta else predictor.predict_batch(tile)
+        if on_batch:
+            on_batch(1)
+        return np.ascontiguousarray(probs[0, :, :height, :width], dtype=np.float32)
+    batch_size = max(1, min(batch_size, MAX_BATCH_PIXELS // (size * size)))
+    weight = blend_weights(size)
+    acc = np.zeros((k, ph, pw), dtype=np.float32)
+    wsum = np.zeros((ph, pw), dtype=np.float32)
+    for start in range(0, len(windows), batch_size):
+        batch: list[Window] = windows[start : start + batch_size]
+        xb = np.stack([x[:, w.row : w.row + size, w.col : w.col + size] for w in batch])
+        probs = _tta_batch(predictor, xb) if tta else predictor.predict_batch(xb)
+        for w, p in zip(batch, probs, strict=True):
+            rs, cs = w.slices
+            acc[:, rs, cs] += p * weight
+            wsum[rs, cs] += weight
+        if on_batch:
+            on_batch(len(batch))
+    acc /= wsum
+    return acc[:, :height, :width]
+
+
+def fill_invalid(image: np.ndarray, valid: np.ndarray | None, meta: ModelMeta) -> np.ndarray:
+    """Replace invalid (nodata) pixels by the model's mean colour so they disturb nothing."""
+    if valid is None or valid.all():
+        return image
+    out = image.copy()
+    out[~valid] = np.clip(np.round(np.asarray(meta.mean[:3]) * 255.0), 0, 255).astype(np.uint8)
+    return out
+
+
+def predict_array(
+    predictor: Predictor,
+    image: np.ndarray,
+    *,
+    gsd_m: float | None = None,
+    overlap: float = 0.25,
+    tta: bool = False,
+    valid: np.ndarray | None = None,
+    batch_size: int = 4,
+) -> np.ndarray:
+    """Class probabilities ``(K, H, W)`` float32 for an in-memory image at its own resolution.
+
+    Args:
+        predictor: the model (:func:`~landcover.inference.predictor.load_predictor`).
+        image: ``(H, W, 3)`` uint8 RGB, any size.
+        gsd_m: the image's metres per pixel; when it differs from the model's, the image is
+            resampled to the model's GSD and the probabilities back (bilinear).
+        overlap: fraction of a window shared with its neighbours, in [0, 1).
+        tta: average over flips and a quarter turn.
+        valid: ``(H, W)`` bool, False where the input is nodata; those pixels get all-zero
+            probabilities and do not influence their neighbours' colour statistics.
+        batch_size: windows per model call.
+    """
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+        raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}")
+    height, width = image.shape[:2]
+    scale = model_scale(gsd_m, predictor.meta.gsd_m)
+    src = fill_invalid(image, valid, predictor.meta)
+    mh, mw = max(1, round(height * scale)), max(1, round(width * scale))
+    small = resize_image(src, mh, mw)
+    probs = predict_model_grid(predictor, small, overlap=overlap, tta=tta, batch_size=batch_size)
+    probs = resize_probabilities(probs, height, width)
+    if valid is not None and not valid.all():
+        probs = probs * valid[None].astype(np.float32)
+    return probs

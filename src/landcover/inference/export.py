@@ -1,0 +1,116 @@
+"""Export a checkpoint to ONNX with softmax baked in and Deepness/landcover metadata.
+
+The graph has one input ``[N, 3, S, S]`` float32 (``N`` dynamic, ``S`` fixed) and one output
+``[N, K, S, S]`` of softmax probabilities, at opset 17 so that the ONNX Runtime inside QGIS
+loads it. Needs torch and onnx (the ``[train]`` extra).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+from landcover.errors import LandcoverError, require_torch
+from landcover.inference.onnx_meta import OPSET, deepness_metadata
+from landcover.models.meta import ModelMeta
+
+IR_VERSION = 8  # ONNX Runtime >= 1.13 reads IR 8; newer IRs are refused by older builds.
+
+
+def export_onnx(
+    model: Any,
+    meta: ModelMeta,
+    out: str | Path,
+    *,
+    tile_size: int | None = None,
+    overlap_percent: int = 25,
+) -> Path:
+    """Write ``model`` (logits out) as an ONNX file with softmax and metadata, atomically.
+
+    Args:
+        model: a torch ``nn.Module`` returning logits ``(N, K, H, W)``.
+        meta: its contract; ``tile_size`` overrides ``meta.tile_size`` (fully convolutional
+            models run at any size; a larger tile means fewer windows per image).
+        out: the ``.onnx`` file to write.
+        tile_size: fixed input side ``S`` of the exported graph.
+        overlap_percent: ``tiles_overlap`` advertised to Deepness.
+
+    Returns:
+        The written path.
+    """
+    require_torch()
+    import onnx
+    import torch
+
+    out = Path(out)
+    if tile_size is not None:
+        if tile_size < 32 or tile_size % 32:
+            raise LandcoverError(f"--tile-size {tile_size} must be a positive multiple of 32")
+        meta = dataclasses.replace(meta, tile_size=int(tile_size))
+    if not out.parent.is_dir():
+        raise LandcoverError("output folder does not exist", out.parent)
+    wrapped = with_softmax(model.eval())
+    dummy = torch.zeros(1, meta.in_channels, meta.tile_size, meta.tile_size)
+    tmp = out.with_name(f".{out.name}.tmp")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                wrapped,
+                (dummy,),
+                str(tmp),
+                input_names=["input"],
+                output_names=["probabilities"],
+                dynamic_axes={"input": {0: "N"}, "probabilities": {0: "N"}},
+                opset_version=OPSET,
+                dynamo=False,
+                do_constant_folding=True,
+            )
+        proto = onnx.load(str(tmp))
+        proto.ir_version = min(proto.ir_version, IR_VERSION)
+        del proto.metadata_props[:]
+        for key, value in deepness_metadata(meta, overlap_percent).items():
+            entry = proto.metadata_props.add()
+            entry.key, entry.value = key, value
+        proto.producer_name = "landcover"
+        onnx.checker.check_model(proto)
+        onnx.save(proto, str(tmp))
+        os.replace(tmp, out)
+    except PermissionError as e:
+        raise LandcoverError("cannot write here (permission denied)", out) from e
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def export_checkpoint(
+    checkpoint: str | Path,
+    out: str | Path,
+    *,
+    tile_size: int | None = None,
+    overlap_percent: int = 25,
+) -> Path:
+    """Load a checkpoint and :func:`export_onnx` it; returns the written path."""
+    require_torch()
+    from landcover.models.checkpoint import load_checkpoint
+
+    model, meta = load_checkpoint(checkpoint)
+    return export_onnx(model, meta, out, tile_size=tile_size, overlap_percent=overlap_percent)
+
+
+def with_softmax(model: Any) -> Any:
+    """Wrap a logits model so that it returns softmax probabilities over the class axis."""
+    import torch
+
+    class WithSoftmax(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return torch.softmax(self.inner(x), dim=1)
+
+    return WithSoftmax(model)

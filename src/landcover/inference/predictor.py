@@ -1,0 +1,90 @@
+"""Load a trained model as a :class:`Predictor`: normalised batches in, class probabilities out.
+
+``.onnx`` files run on ONNX Runtime without importing torch; ``.ckpt``/``.pt``/``.pth``
+checkpoints on PyTorch (imported lazily, needs the ``[train]`` extra).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from landcover.errors import LandcoverError
+from landcover.models.meta import ModelMeta
+
+BACKENDS = ("auto", "onnx", "torch")
+PRECISIONS = ("fp32", "bf16", "auto")
+TORCH_SUFFIXES = {".ckpt", ".pt", ".pth"}
+
+
+@runtime_checkable
+class Predictor(Protocol):
+    """A model ready to run.
+
+    Attributes:
+        meta: the model's contract (schema, normalisation, GSD, tile size).
+    """
+
+    meta: ModelMeta
+
+    def predict_batch(self, x: np.ndarray) -> np.ndarray:
+        """Map ``(N, C, S, S)`` float32 normalised input to ``(N, K, S, S)`` float32 softmax."""
+        ...
+
+
+def load_predictor(
+    model: str | Path | None = None,
+    backend: str = "auto",
+    threads: int | None = None,
+    precision: str = "fp32",
+) -> Predictor:
+    """Open a model file as a :class:`Predictor`.
+
+    Args:
+        model: an ``.onnx`` file, a checkpoint (``.ckpt``/``.pt``/``.pth``), or ``None`` for
+            the bundled default model.
+        backend: ``auto`` (by file suffix), ``onnx`` or ``torch``.
+        threads: CPU threads (default: all cores).
+        precision: torch backend only: ``fp32``, ``bf16`` autocast, or ``auto`` (bf16 on CPUs
+            with AMX/AVX512-BF16 and on CUDA).
+
+    Raises:
+        LandcoverError: for a missing or unreadable model, or an impossible backend.
+    """
+    if precision not in PRECISIONS:
+        raise LandcoverError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
+    if backend not in BACKENDS:
+        raise LandcoverError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    if model is None:
+        from landcover.bundled import default_model_path
+
+        path = default_model_path()
+    else:
+        path = Path(model)
+    if not path.exists():
+        raise LandcoverError("no such model file", path)
+    if path.is_dir():
+        raise LandcoverError("is a folder, not a model file", path)
+    suffix = path.suffix.lower()
+    if backend == "auto":
+        if suffix == ".onnx":
+            backend = "onnx"
+        elif suffix in TORCH_SUFFIXES:
+            backend = "torch"
+        else:
+            raise LandcoverError(
+                "unknown model file type: use .onnx or a checkpoint (.ckpt, .pt, .pth)", path
+            )
+    if backend == "onnx":
+        if suffix != ".onnx":
+            raise LandcoverError("the onnx backend needs an .onnx file ('landcover export')", path)
+        from landcover.inference.onnx_backend import OnnxPredictor
+
+        return OnnxPredictor(path, threads=threads)
+    if suffix == ".onnx":
+        raise LandcoverError("the torch backend needs a checkpoint, not an ONNX file", path)
+    from landcover.inference.torch_backend import TorchPredictor
+
+    return TorchPredictor.from_checkpoint(path, threads=threads, precision=precision)

@@ -1,0 +1,299 @@
+"""Windowed raster reading and writing with bounded memory.
+
+:class:`RasterReader` reads RGB windows (plus a validity mask) from GeoTIFFs through rasterio
+windows, so a scene never needs to fit in memory; JPEG/PNG are decoded whole by Pillow (fast)
+and sliced. 16-bit and float rasters are scaled to 8 bits by the same 2-98 % percentile rule
+as :func:`landcover.io.images.stretch_to_uint8`, with the limits measured once on a decimated
+read of the whole scene so that every window is scaled alike. :class:`RasterWriter` writes a
+uint8 class GeoTIFF window by window with the input's CRS and transform, the schema's colour
+table and a nodata value, under a temporary name renamed on :meth:`RasterWriter.close`.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from landcover.data.tiling import Window
+from landcover.errors import LandcoverError
+from landcover.io.images import RASTER_SUFFIXES, check_file, read_rgb, select_bands
+
+log = logging.getLogger(__name__)
+
+NODATA_LABEL = 255
+STRETCH_SAMPLE_SIDE = 1024
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """Facts about an input raster.
+
+    Attributes:
+        path: the file.
+        width: pixels per row.
+        height: rows.
+        crs: rasterio CRS, or ``None`` when not georeferenced.
+        transform: affine pixel-to-map transform (identity when not georeferenced).
+        nodata: the input's nodata value, if any.
+        gsd_m: metres per pixel from a projected CRS in metres, else ``None``.
+        dtype: pixel type of the bands read.
+    """
+
+    path: Path
+    width: int
+    height: int
+    crs: Any
+    transform: Any
+    nodata: float | None
+    gsd_m: float | None
+    dtype: str
+
+
+class RasterReader:
+    """Read ``(h, w, 3)`` uint8 RGB windows and ``(h, w)`` validity masks from one image.
+
+    Args:
+        path: JPEG/PNG/TIFF/GeoTIFF.
+        bands: 1-based bands to use as RGB (rasters with more than 3 bands).
+        stretch: ``(low, high)`` percentiles for 16-bit/float scaling.
+
+    Use as a context manager; :attr:`info` describes the raster.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        bands: Sequence[int] | None = None,
+        stretch: tuple[float, float] = (2.0, 98.0),
+    ) -> None:
+        self.path = check_file(path)
+        self._src: Any = None
+        self._array: np.ndarray | None = None
+        self._limits: np.ndarray | None = None
+        self.reads: list[Window] = []
+        if self.path.suffix.lower() in RASTER_SUFFIXES:
+            self._open_raster(bands, stretch)
+        else:
+            self._open_picture()
+
+    def _open_picture(self) -> None:
+        import rasterio
+        from rasterio.errors import NotGeoreferencedWarning
+
+        self._array = read_rgb(self.path)
+        crs, transform = None, rasterio.Affine.identity()
+        world = [self.path.with_suffix(s) for s in (".jgw", ".pgw", ".wld")]
+        world.append(self.path.with_name(self.path.name + ".aux.xml"))
+        if any(w.exists() for w in world):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                with rasterio.open(self.path) as src:
+                    crs, transform = src.crs, src.transform
+        h, w = self._array.shape[:2]
+        self.info = RasterInfo(self.path, w, h, crs, transform, None, _gsd(crs, transform), "uint8")
+
+    def _open_raster(self, bands: Sequence[int] | None, stretch: tuple[float, float]) -> None:
+        import rasterio
+        from rasterio.errors import NotGeoreferencedWarning
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                self._src = rasterio.open(self.path)
+        except rasterio.errors.RasterioIOError as e:
+            raise LandcoverError(
+                f"not a readable raster ({str(e).splitlines()[0]})", self.path
+            ) from e
+        src = self._src
+        self._bands = select_bands(src.count, bands, self.path)
+        dtype = src.dtypes[self._bands[0] - 1]
+        self.info = RasterInfo(
+            self.path,
+            src.width,
+            src.height,
+            src.crs,
+            src.transform,
+            src.nodata,
+            _gsd(src.crs, src.transform),
+            dtype,
+        )
+        if dtype != "uint8":
+            self._limits = self._stretch_limits(stretch)
+
+    def _stretch_limits(self, percentiles: tuple[float, float]) -> np.ndarray:
+        """Per-band ``(2, C)`` percentile limits from a decimated read of the whole raster."""
+        src = self._src
+        f = max(1, math.ceil(max(src.width, src.height) / STRETCH_SAMPLE_SIDE))
+        shape = (len(self._bands), max(1, src.height // f), max(1, src.width // f))
+        data = src.read(self._bands, out_shape=shape).astype(np.float32)
+        ok = self._valid(data)
+        limits = np.zeros((2, data.shape[0]), dtype=np.float32)
+        for b in range(data.shape[0]):
+            sample = data[b][ok & np.isfinite(data[b])]
+            if sample.size:
+                limits[:, b] = np.percentile(sample, percentiles)
+        log.info(
+            "%s: scaled %s to 8 bits (%g-%g %% percentile stretch)",
+            self.path,
+            self.info.dtype,
+            *percentiles,
+        )
+        return limits
+
+    def _valid(self, data: np.ndarray) -> np.ndarray:
+        ok = np.ones(data.shape[1:], dtype=bool)
+        nodata = self.info.nodata
+        if nodata is not None:
+            if isinstance(nodata, float) and math.isnan(nodata):
+                ok &= ~np.all(np.isnan(data), axis=0)
+            else:
+                ok &= ~np.all(data == nodata, axis=0)
+        if data.dtype.kind == "f":
+            ok &= np.all(np.isfinite(data), axis=0)
+        return ok
+
+    def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
+        """Return the RGB pixels ``(h, w, 3)`` uint8 and validity ``(h, w)`` bool of ``window``."""
+        self.reads.append(window)
+        if self._array is not None:
+            rgb = self._array[window.slices]
+            return rgb, np.ones(rgb.shape[:2], dtype=bool)
+        from rasterio.windows import Window as RioWindow
+
+        rio_win = RioWindow(window.col, window.row, window.width, window.height)
+        data = self._src.read(self._bands, window=rio_win)
+        valid = self._valid(data)
+        if self._limits is not None:
+            lo, hi = self._limits[0][:, None, None], self._limits[1][:, None, None]
+            scale = np.where(hi > lo, 255.0 / np.maximum(hi - lo, 1e-12), 0.0)
+            f = np.nan_to_num(data.astype(np.float32), nan=0.0)
+            data = np.clip((f - lo) * scale, 0, 255).astype(np.uint8)
+        rgb = np.moveaxis(data, 0, -1)
+        if rgb.shape[2] == 1:
+            rgb = np.repeat(rgb, 3, axis=2)
+        return np.ascontiguousarray(rgb), valid
+
+    def close(self) -> None:
+        """Close the underlying raster."""
+        if self._src is not None:
+            self._src.close()
+            self._src = None
+
+    def __enter__(self) -> RasterReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _gsd(crs: Any, transform: Any) -> float | None:
+    """Metres per pixel when the CRS is projected in metres and pixels are square-ish."""
+    if crs is None or not crs.is_projected:
+        return None
+    try:
+        factor = crs.linear_units_factor[1]
+    except Exception:  # noqa: BLE001 - CRS without linear units
+        return None
+    xres, yres = abs(transform.a), abs(transform.e)
+    if xres <= 0 or yres <= 0:
+        return None
+    return float((xres + yres) / 2.0 * factor)
+
+
+def temp_path(path: Path) -> Path:
+    """A temporary name beside ``path``, renamed onto it when the file is complete."""
+    return path.with_name(f".{path.name}.part")
+
+
+class RasterWriter:
+    """Write a GeoTIFF window by window under a temporary name; :meth:`close` publishes it.
+
+    Args:
+        path: the final ``.tif``.
+        info: the input raster whose size, CRS and transform are copied.
+        count: bands.
+        dtype: pixel type.
+        nodata: nodata value to declare, or ``None``.
+        colormap: ``{value: (r, g, b, a)}`` colour table for band 1 (uint8 only).
+        compress: GeoTIFF compression.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        info: RasterInfo,
+        count: int = 1,
+        dtype: str = "uint8",
+        nodata: float | None = None,
+        colormap: dict[int, tuple[int, int, int, int]] | None = None,
+        compress: str = "deflate",
+    ) -> None:
+        import rasterio
+        from rasterio.errors import NotGeoreferencedWarning
+
+        self.path = Path(path)
+        self.tmp = temp_path(self.path)
+        profile: dict[str, Any] = {
+            "driver": "GTiff",
+            "width": info.width,
+            "height": info.height,
+            "count": count,
+            "dtype": dtype,
+            "compress": compress,
+            "zlevel": 1,
+            "predictor": 1,
+            "BIGTIFF": "IF_SAFER",
+        }
+        if info.width >= 256 and info.height >= 256:
+            profile.update(tiled=True, blockxsize=256, blockysize=256)
+        if info.crs is not None:
+            profile.update(crs=info.crs, transform=info.transform)
+        if nodata is not None:
+            profile["nodata"] = nodata
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", NotGeoreferencedWarning)
+                self._dst = rasterio.open(self.tmp, "w", **profile)
+        except (rasterio.errors.RasterioIOError, PermissionError) as e:
+            raise LandcoverError("cannot write here", self.path.parent) from e
+        if colormap is not None:
+            self._dst.write_colormap(1, colormap)
+
+    def write(self, data: np.ndarray, window: Window, band: int = 1) -> None:
+        """Write ``(h, w)`` pixels into ``band`` (1-based), or ``(C, h, w)``, at ``window``."""
+        from rasterio.windows import Window as RioWindow
+
+        rio_win = RioWindow(window.col, window.row, window.width, window.height)
+        if data.ndim == 2:
+            self._dst.write(data, band, window=rio_win)
+        else:
+            self._dst.write(data, window=rio_win)
+
+    def close(self) -> Path:
+        """Finish the file and rename it to its final name; returns the final path."""
+        self._dst.close()
+        os.replace(self.tmp, self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the unfinished file."""
+        try:
+            self._dst.close()
+        finally:
+            self.tmp.unlink(missing_ok=True)
+
+
+def class_colormap(palette: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
+    """Colour table for a class GeoTIFF: class colours, nodata (255) transparent."""
+    cmap = {i: (0, 0, 0, 0) for i in range(256)}
+    for i, c in enumerate(palette):
+        cmap[i] = (int(c[0]), int(c[1]), int(c[2]), 255)
+    return cmap

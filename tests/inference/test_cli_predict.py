@@ -1,0 +1,149 @@
+"""``landcover predict`` end to end with a tiny ONNX model, and the hard inputs of issue 7."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from conftest import K, coded_image
+from PIL import Image
+
+from landcover.cli import main
+
+pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+
+
+def _run(*argv: str) -> int:
+    return main(["-q", "predict", *argv])
+
+
+def test_outputs_and_run_table(tiny_onnx: Path, tmp_path: Path, capsys) -> None:
+    img = tmp_path / "scène 1.png"
+    Image.fromarray(coded_image(45, 37)).save(img)
+    out = tmp_path / "out"
+    assert _run("--model", str(tiny_onnx), str(img), "--out", str(out), "--probabilities") == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(
+        [
+            f"scène 1{s}"
+            for s in (
+                "_classes.tif",
+                "_color.png",
+                "_overlay.jpg",
+                "_areas.json",
+                "_probabilities.tif",
+            )
+        ]
+        + ["areas.csv"]
+    )
+    with rasterio.open(out / "scène 1_classes.tif") as src:
+        assert (src.width, src.height) == (37, 45)
+        labels = src.read(1)
+    with rasterio.open(out / "scène 1_probabilities.tif") as src:
+        probs = src.read()
+    assert probs.shape == (K, 45, 37)
+    # The class written is the most probable one (up to uint8 rounding of near ties).
+    np.testing.assert_array_equal(np.take_along_axis(probs, labels[None], 0)[0], probs.max(0))
+    areas = json.loads((out / "scène 1_areas.json").read_text())
+    assert sum(c["pixels"] for c in areas["classes"]) == 45 * 37
+    assert areas["gsd_m"] is None and all(c["hectares"] is None for c in areas["classes"])
+    assert "scène 1.png" in capsys.readouterr().out
+
+
+def test_refuses_existing_results_unless_overwrite(tiny_onnx: Path, tmp_path: Path, capsys):
+    img = tmp_path / "a.jpg"
+    Image.fromarray(coded_image(20, 20)).save(img)
+    out = tmp_path / "out"
+    assert _run("--model", str(tiny_onnx), str(img), "--out", str(out)) == 0
+    assert _run("--model", str(tiny_onnx), str(img), "--out", str(out)) == 2
+    assert "already holds results (use --overwrite)" in capsys.readouterr().err
+    assert _run("--model", str(tiny_onnx), str(img), "--out", str(out), "--overwrite") == 0
+
+
+@pytest.mark.parametrize("mode", ["L", "RGBA", "P", "LA"])
+def test_greyscale_rgba_palette_pngs(tiny_onnx: Path, tmp_path: Path, mode: str) -> None:
+    img = tmp_path / f"{mode}.png"
+    Image.fromarray(coded_image(30, 21)).convert(mode).save(img)
+    assert _run("--model", str(tiny_onnx), str(img), "--out", str(tmp_path / "o")) == 0
+    with rasterio.open(tmp_path / "o" / f"{mode}_classes.tif") as src:
+        assert (src.height, src.width) == (30, 21)
+
+
+@pytest.mark.parametrize("shape", [(1, 40), (40, 1), (3, 3), (33, 65)])
+def test_thin_small_and_odd_images(tiny_onnx: Path, tmp_path: Path, shape) -> None:
+    img = tmp_path / "thin.png"
+    Image.fromarray(coded_image(*shape)).save(img)
+    assert _run("--model", str(tiny_onnx), str(img), "--out", str(tmp_path / "o")) == 0
+    with rasterio.open(tmp_path / "o" / "thin_classes.tif") as src:
+        assert (src.height, src.width) == shape and src.read(1).max() < K
+
+
+def test_bad_file_in_folder_does_not_stop_the_run(tiny_onnx: Path, tmp_path: Path, capsys):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    Image.fromarray(coded_image(20, 20)).save(inp / "ok.png")
+    (inp / "text.jpg").write_text("hello")
+    (inp / "empty.png").write_bytes(b"")
+    assert _run("--model", str(tiny_onnx), str(inp), "--out", str(tmp_path / "o")) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "text.jpg" in out and "empty.png" in out
+    assert (tmp_path / "o" / "ok_classes.tif").is_file()
+
+
+def test_missing_input_and_empty_folder(tiny_onnx: Path, tmp_path: Path, capsys) -> None:
+    assert _run("--model", str(tiny_onnx), str(tmp_path / "nope.tif"), "--out", "o") == 2
+    assert "nope.tif: no such file" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert _run("--model", str(tiny_onnx), str(tmp_path / "empty"), "--out", "o") == 2
+    assert "holds no images" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into read-only folders")
+def test_unwritable_output_folder(tiny_onnx: Path, tmp_path: Path, capsys) -> None:
+    img = tmp_path / "a.png"
+    Image.fromarray(coded_image(8, 8)).save(img)
+    out = tmp_path / "ro"
+    out.mkdir()
+    out.chmod(0o500)
+    try:
+        assert _run("--model", str(tiny_onnx), str(img), "--out", str(out)) == 2
+        assert "not writable" in capsys.readouterr().err
+    finally:
+        out.chmod(0o700)
+
+
+def test_predict_path_imports_neither_torch_nor_pyplot(tiny_onnx: Path, tmp_path: Path) -> None:
+    img = tmp_path / "a.png"
+    Image.fromarray(coded_image(16, 16)).save(img)
+    code = (
+        "import sys; from landcover.cli import main; "
+        f"rc = main(['-q', 'predict', '--model', {str(tiny_onnx)!r}, {str(img)!r}, "
+        f"'--out', {str(tmp_path / 'o')!r}]); "
+        "assert rc == 0, rc; "
+        "bad = [m for m in ('torch', 'matplotlib.pyplot') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_truncated_geotiff_and_text_tif_are_listed(tiny_onnx: Path, tmp_path: Path, capsys):
+    from conftest import write_geotiff
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    full = write_geotiff(inp / "whole.tif", np.moveaxis(coded_image(300, 300), -1, 0))
+    data = full.read_bytes()
+    (inp / "cut.tif").write_bytes(data[: len(data) // 2])
+    (inp / "notes.tif").write_text("not a raster")
+    assert _run("--model", str(tiny_onnx), str(inp), "--out", str(tmp_path / "o")) == 1
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "cut.tif" in out and "notes.tif" in out
+    assert (tmp_path / "o" / "whole_classes.tif").is_file()
+    assert not (tmp_path / "o" / "cut_classes.tif").exists()
+    assert not list((tmp_path / "o").glob(".*part"))
