@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from helpers import write_image
+from tests.helpers import write_image
 from PIL import Image
 
 from landcover.errors import LandcoverError

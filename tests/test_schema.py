@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import label_grid
+from tests.helpers import label_grid
 
 from landcover.errors import LandcoverError
 from landcover.schema import DEEPGLOBE, DUBAI, ClassSchema, get_schema

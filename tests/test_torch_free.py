@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from helpers import write_dataset
+from tests.helpers import write_dataset
 
 CODE = """
 import sys

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import label_grid, write_image, write_mask
+from tests.helpers import label_grid, write_image, write_mask
 from PIL import Image
 
 from landcover.cli import main

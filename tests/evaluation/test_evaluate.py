@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import H, W, oracle_predict, synthetic_labels, write_pair
+from tests.evaluation.conftest import H, W, oracle_predict, synthetic_labels, write_pair
 from PIL import Image
 
 from landcover.cli import main
@@ -186,7 +186,7 @@ def test_corrupted_model_file(data_dir, tmp_path, capsys) -> None:
 @pytest.mark.slow
 def test_tiny_checkpoint_end_to_end(tiny_checkpoint, tmp_path, capsys) -> None:
     """A real (untrained) model, predicted by the real engine, on JPEG DeepGlobe-style pairs."""
-    from helpers import write_image, write_mask
+    from tests.helpers import write_image, write_mask
 
     data = tmp_path / "dg"
     data.mkdir()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from conftest import K, coded_image
+from tests.inference.conftest import K, coded_image
 from PIL import Image
 
 from landcover.cli import main
@@ -133,7 +133,7 @@ def test_predict_path_imports_neither_torch_nor_pyplot(tiny_onnx: Path, tmp_path
 
 
 def test_truncated_geotiff_and_text_tif_are_listed(tiny_onnx: Path, tmp_path: Path, capsys):
-    from conftest import write_geotiff
+    from tests.inference.conftest import write_geotiff
 
     inp = tmp_path / "in"
     inp.mkdir()

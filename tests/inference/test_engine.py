@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import IdentityPredictor, K, coded_image
+from tests.inference.conftest import IdentityPredictor, K, coded_image
 
 from landcover.inference.engine import (
     blend_weights,

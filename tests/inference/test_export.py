@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import K, coded_image, make_onnx
+from tests.inference.conftest import K, coded_image, make_onnx
 
 from landcover.cli import main
 from landcover.errors import LandcoverError

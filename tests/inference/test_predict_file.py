@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from conftest import IdentityPredictor, K, coded_image, write_geotiff
+from tests.inference.conftest import IdentityPredictor, K, coded_image, write_geotiff
 from PIL import Image
 
 from landcover.errors import LandcoverError

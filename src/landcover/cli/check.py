@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from landcover.cli.options import add_dataset_options
+from landcover.cli.options import add_bands_option, add_dataset_options
 from landcover.data.check import check_dataset, format_report
 from landcover.schema import get_schema
 
@@ -22,6 +22,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_dataset_options(p)
+    add_bands_option(p)
     p.add_argument(
         "--json",
         action="store_true",
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         args.image_glob,
         args.mask_glob,
         progress=not (args.quiet or args.json),
+        bands=args.bands,
     )
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from landcover.cli.options import add_bands_option
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register the ``evaluate`` sub-command."""
@@ -99,6 +101,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="test-time augmentation: average over flips and a quarter turn",
     )
+    add_bands_option(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the random gallery")
     p.add_argument("--overwrite", action="store_true", help="replace a report already in --out")
     p.set_defaults(func=run)
@@ -132,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         overlap=args.overlap,
         tta=args.tta,
         seed=args.seed,
+        bands=args.bands,
         overwrite=args.overwrite,
         progress=not args.quiet,
     )

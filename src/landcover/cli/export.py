@@ -32,6 +32,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="PERCENT",
         help="window overlap advertised to Deepness (tiles_overlap)",
     )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing ONNX file")
     p.set_defaults(func=run)
 
 
@@ -40,7 +41,11 @@ def run(args: argparse.Namespace) -> int:
     from landcover.inference.export import export_checkpoint
 
     out = export_checkpoint(
-        args.checkpoint, args.onnx, tile_size=args.tile_size, overlap_percent=args.overlap
+        args.checkpoint,
+        args.onnx,
+        tile_size=args.tile_size,
+        overlap_percent=args.overlap,
+        overwrite=args.overwrite,
     )
     print(f"wrote {out}")
     return 0

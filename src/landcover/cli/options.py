@@ -8,6 +8,28 @@ from landcover.data.pairs import Discovery, find_pairs
 from landcover.schema import BUILTIN_SCHEMAS, ClassSchema, get_schema
 
 
+def parse_bands(text: str) -> list[int]:
+    """Parse ``--bands R,G,B`` (three 1-based band numbers) for argparse."""
+    try:
+        bands = [int(b) for b in text.split(",")]
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"expected 3 band numbers like 3,2,1, got {text!r}") from e
+    if len(bands) != 3:
+        raise argparse.ArgumentTypeError(f"expected 3 band numbers like 3,2,1, got {text!r}")
+    return bands
+
+
+def add_bands_option(parser: argparse.ArgumentParser) -> None:
+    """Add ``--bands R,G,B``: the 1-based raster bands read as RGB."""
+    parser.add_argument(
+        "--bands",
+        type=parse_bands,
+        metavar="R,G,B",
+        help="1-based bands used as RGB for rasters with other than 3 bands (default: 1,2,3; "
+        "the first three, with a warning, for more than 3 bands; required for 2 bands)",
+    )
+
+
 def add_dataset_options(parser: argparse.ArgumentParser) -> None:
     """Add ``DIR``, ``--schema``, ``--image-glob`` and ``--mask-glob`` to ``parser``."""
     parser.add_argument(

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from landcover.cli.options import add_bands_option
 from landcover.errors import LandcoverError
-
-
-def _bands(text: str) -> list[int]:
-    try:
-        bands = [int(b) for b in text.split(",")]
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"expected 3 band numbers like 3,2,1, got {text!r}") from e
-    if len(bands) != 3:
-        raise argparse.ArgumentTypeError(f"expected 3 band numbers like 3,2,1, got {text!r}")
-    return bands
 
 
 def _fraction(text: str) -> float:
@@ -82,12 +73,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--alpha", type=float, default=0.5, help="opacity of the class colours in the overlay"
     )
-    p.add_argument(
-        "--bands",
-        type=_bands,
-        metavar="R,G,B",
-        help="1-based bands used as RGB for rasters with other than 3 bands (default: 1,2,3)",
-    )
+    add_bands_option(p)
     p.add_argument("--batch-size", type=int, default=4, help="windows per model call")
     p.add_argument(
         "--overwrite", action="store_true", help="replace results already in the output folder"

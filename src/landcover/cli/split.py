@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from landcover.cli.options import add_dataset_options, dataset_from_args
+from landcover.data.pairs import usable_pairs
 from landcover.data.split import read_groups, split_counts, split_pairs, write_split
 from landcover.errors import LandcoverError
 
@@ -17,7 +18,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="train/val/test split keeping tiles together",
         description="Split the pairs of DIR into train, val and test (fractions counted in "
         "images), reproducibly for a given seed, keeping every group in one split. Writes a "
-        "CSV with the header 'file,split' (file = image path relative to DIR).",
+        "CSV with the header 'file,split' (file = image path relative to DIR). Pairs with a "
+        "missing, empty, unopenable or folder-named image or mask are left out and listed at "
+        "the end, with exit code 1 ('landcover check' also decodes every file).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     add_dataset_options(p)
@@ -38,17 +41,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run ``split``; prints the number of images per split."""
+    """Run ``split``; prints the number of images per split; 1 when some pairs were left out."""
     found, _ = dataset_from_args(args)
     if not found.pairs:
         raise LandcoverError("no image/mask pairs found (see 'landcover check')", args.dir)
+    pairs, bad = usable_pairs(found.pairs)
+    if not pairs:
+        raise LandcoverError(
+            f"none of the {len(found.pairs)} pairs can be used (first: {bad[0][0]}: {bad[0][1]})",
+            args.dir,
+        )
     out = Path(args.out)
     if out.is_dir():
         raise LandcoverError("is a folder; --out names the split CSV file", out)
     if out.exists() and not args.overwrite:
         raise LandcoverError("already exists; use --overwrite to replace it", out)
-    groups = read_groups(args.groups, found.pairs, args.dir) if args.groups else None
-    mapping = split_pairs(found.pairs, args.val, args.test, args.seed, groups)
+    groups = read_groups(args.groups, pairs, args.dir) if args.groups else None
+    mapping = split_pairs(pairs, args.val, args.test, args.seed, groups)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -60,4 +69,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{name:<5}  {c:>6}  {100 * c / n:5.1f}%")
     grouped = f", {len(set(groups.values()))} groups from {args.groups}" if groups else ""
     print(f"{n} images{grouped}; wrote {out}")
+    if bad:
+        print(f"{len(bad)} files left out of the split:")
+        for path, problem in bad:
+            print(f"  {path}: {problem}")
+        return 1
     return 0

@@ -7,6 +7,7 @@ partner, off-palette mask pixels, which become the ignore index, masks that are 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -109,6 +110,7 @@ def check_dataset(
     image_glob: str | None = None,
     mask_glob: str | None = None,
     progress: bool = False,
+    bands: Sequence[int] | None = None,
 ) -> CheckReport:
     """Check every pair under ``root``: both files decode, sizes agree, mask colours are known.
 
@@ -122,6 +124,7 @@ def check_dataset(
             :func:`~landcover.data.pairs.find_pairs`.
         mask_glob: mask pattern with one ``*``.
         progress: show a progress bar.
+        bands: 1-based raster bands read as RGB (see :func:`~landcover.io.images.read_rgb`).
 
     Returns:
         The report.
@@ -145,16 +148,19 @@ def check_dataset(
     for p in found.unpaired_masks:
         findings.append(Finding("unpaired_mask", p, "no matching image"))
     for pair in tqdm(found.pairs, desc="check", unit="pair", disable=not progress):
-        findings.extend(check_pair(pair, schema))
+        findings.extend(check_pair(pair, schema, bands))
     return CheckReport(root, len(found.pairs), findings)
 
 
-def check_pair(pair: Pair, schema: ClassSchema) -> list[Finding]:
-    """Check one pair; returns its findings (empty when it is fine)."""
+def check_pair(
+    pair: Pair, schema: ClassSchema, bands: Sequence[int] | None = None
+) -> list[Finding]:
+    """Check one pair (image read with ``bands``); returns its findings (empty when fine)."""
     findings: list[Finding] = []
     shapes: list[tuple[int, ...]] = []
     rgb = None
-    for path, reader in ((pair.image, read_rgb), (pair.mask, read_mask_rgb)):
+    readers = ((pair.image, lambda p: read_rgb(p, bands)), (pair.mask, read_mask_rgb))
+    for path, reader in readers:
         try:
             arr = reader(path)
         except LandcoverError as e:

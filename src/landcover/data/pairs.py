@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from landcover.errors import LandcoverError
-from landcover.io.images import IMAGE_SUFFIXES
+from landcover.io.images import IMAGE_SUFFIXES, check_file
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,29 @@ def find_pairs(
         unpaired_images=[images[k] for k in sorted(images) if k not in masks],
         unpaired_masks=[masks[k] for k in sorted(masks) if k not in images],
     )
+
+
+def usable_pairs(pairs: list[Pair]) -> tuple[list[Pair], list[tuple[Path, str]]]:
+    """Split ``pairs`` into those whose files can be opened and ``(file, problem)`` for the rest.
+
+    A cheap check, without decoding: each image and mask must be a non-empty file that can be
+    opened (:func:`~landcover.io.images.check_file`). Truncated or corrupt contents are found
+    by ``landcover check``, which decodes every file.
+    """
+    good: list[Pair] = []
+    bad: list[tuple[Path, str]] = []
+    for pair in pairs:
+        problems = []
+        for path in (pair.image, pair.mask):
+            try:
+                check_file(path)
+            except LandcoverError as e:
+                problems.append((path, e.message))
+        if problems:
+            bad.extend(problems)
+        else:
+            good.append(pair)
+    return good, bad
 
 
 def read_tiles_csv(root: str | Path) -> dict[Path, dict[str, str]]:

@@ -38,7 +38,7 @@ from landcover.evaluation.report import (
 )
 from landcover.evaluation.samples import Sample, TopN, make_sample
 from landcover.io.atomic import prepare_output_dir
-from landcover.io.images import read_mask_rgb, read_rgb
+from landcover.io.images import read_mask_rgb
 from landcover.schema import ClassSchema
 
 log = logging.getLogger(__name__)
@@ -133,13 +133,29 @@ def far_from_palette(rgb: np.ndarray, schema: ClassSchema, sample: int = 10_000)
     return float(counts[dist.min(axis=1) > schema.tolerance].sum() / counts.sum())
 
 
-def read_truth(pair: Pair, schema: ClassSchema) -> tuple[np.ndarray, np.ndarray]:
-    """Read a pair's image ``(H, W, 3)`` and mask class indices ``(H, W)`` ``uint8``.
+def read_truth(
+    pair: Pair, schema: ClassSchema, bands: Sequence[int] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Read a pair's image ``(H, W, 3)``, mask class indices ``(H, W)`` ``uint8`` and validity.
+
+    The image is read as ``landcover predict`` reads it
+    (:class:`~landcover.io.raster.RasterReader`: ``bands``, percentile stretch of 16-bit and
+    float rasters). Its nodata and NaN pixels are returned as ``valid`` (``(H, W)`` bool, or
+    ``None`` when every pixel is valid) and get the schema's fill index in the labels, so they
+    are never scored.
 
     Raises:
         LandcoverError: for unreadable files, or a mask whose size differs from its image's.
     """
-    image = read_rgb(pair.image)
+    from landcover.data.tiling import Window
+    from landcover.io.raster import RasterReader
+
+    try:
+        with RasterReader(pair.image, bands=bands) as reader:
+            info = reader.info
+            image, valid = reader.read(Window(0, 0, info.height, info.width))
+    except OSError as e:  # rasterio's read errors on a truncated raster
+        raise LandcoverError(f"not a readable raster ({str(e).splitlines()[0]})", pair.image) from e
     rgb = read_mask_rgb(pair.mask)
     if image.shape[:2] != rgb.shape[:2]:
         raise LandcoverError(
@@ -164,7 +180,11 @@ def read_truth(pair: Pair, schema: ClassSchema) -> tuple[np.ndarray, np.ndarray]
             schema.name,
             colors,
         )
-    return image, enc.labels
+    if valid.all():
+        return image, enc.labels, None
+    log.info("%s: %d nodata pixels, not scored", pair.image, int(np.count_nonzero(~valid)))
+    enc.labels[~valid] = schema.fill_index
+    return image, enc.labels, valid
 
 
 def _default_predict() -> PredictFn:
@@ -197,6 +217,7 @@ def evaluate_pairs(
     progress: bool = True,
     predict: PredictFn | None = None,
     model_name: str = "model",
+    bands: Sequence[int] | None = None,
 ) -> EvaluationResult:
     """Predict and score every pair, then write the report into ``out``.
 
@@ -221,6 +242,7 @@ def evaluate_pairs(
         predict: the predicting function (default
             :func:`~landcover.inference.engine.predict_array`).
         model_name: how the model is named in errors and ``metrics.json``.
+        bands: 1-based raster bands read as RGB (default: 1,2,3).
 
     Raises:
         LandcoverError: for an empty pair list, a schema mismatch, an unusable report folder,
@@ -248,8 +270,9 @@ def evaluate_pairs(
 
     for i, pair in enumerate(tqdm(pairs, desc="evaluate", unit="image", disable=not progress)):
         try:
-            image, truth = read_truth(pair, schema)
-            probs = predict(predictor, image, gsd_m=gsd_m, overlap=overlap, tta=tta)
+            image, truth, valid = read_truth(pair, schema, bands)
+            nodata = {} if valid is None else {"valid": valid}
+            probs = predict(predictor, image, gsd_m=gsd_m, overlap=overlap, tta=tta, **nodata)
         except LandcoverError as e:
             log.warning("skipped: %s", e)
             failed.append((pair.key, str(e)))
@@ -382,7 +405,8 @@ def evaluate(
         predict: the predicting function (default
             :func:`~landcover.inference.engine.predict_array`).
         **options: passed to :func:`evaluate_pairs` (``gallery``, ``flag_threshold``,
-            ``min_area``, ``overlap``, ``tta``, ``overwrite``, ``seed``, ``progress``).
+            ``min_area``, ``overlap``, ``tta``, ``overwrite``, ``seed``, ``progress``,
+            ``bands``).
     """
     from landcover.data.pairs import find_pairs, gsd_of, read_tiles_csv
     from landcover.inference.predictor import load_predictor

@@ -50,8 +50,12 @@ def export_onnx(
         if tile_size < 32 or tile_size % 32:
             raise LandcoverError(f"--tile-size {tile_size} must be a positive multiple of 32")
         meta = dataclasses.replace(meta, tile_size=int(tile_size))
+    if out.is_dir():
+        raise LandcoverError("is a folder; give the name of the ONNX file to write", out)
     if not out.parent.is_dir():
         raise LandcoverError("output folder does not exist", out.parent)
+    if not os.access(out.parent, os.W_OK | os.X_OK):
+        raise LandcoverError("output folder is not writable", out.parent)
     wrapped = with_softmax(model.eval())
     dummy = torch.zeros(1, meta.in_channels, meta.tile_size, meta.tile_size)
     tmp = out.with_name(f".{out.name}.tmp")
@@ -79,8 +83,8 @@ def export_onnx(
         onnx.checker.check_model(proto)
         onnx.save(proto, str(tmp))
         os.replace(tmp, out)
-    except PermissionError as e:
-        raise LandcoverError("cannot write here (permission denied)", out) from e
+    except OSError as e:  # permission denied, disk full...
+        raise LandcoverError(f"cannot write here ({e.strerror or e})", out) from e
     finally:
         tmp.unlink(missing_ok=True)
     return out
@@ -92,11 +96,26 @@ def export_checkpoint(
     *,
     tile_size: int | None = None,
     overlap_percent: int = 25,
+    overwrite: bool = False,
 ) -> Path:
-    """Load a checkpoint and :func:`export_onnx` it; returns the written path."""
+    """Load a checkpoint and :func:`export_onnx` it; returns the written path.
+
+    Raises:
+        LandcoverError: when ``checkpoint`` is a folder or an ONNX file, or ``out`` already
+            exists and ``overwrite`` is false (checked before the model is loaded).
+    """
     require_torch()
     from landcover.models.checkpoint import load_checkpoint
 
+    src, out = Path(checkpoint), Path(out)
+    if src.is_dir():
+        raise LandcoverError("is a folder, not a checkpoint file", src)
+    if src.suffix.lower() == ".onnx":
+        raise LandcoverError(
+            "is already an ONNX model; export needs a checkpoint (.ckpt, .pt)", src
+        )
+    if out.is_file() and not overwrite:
+        raise LandcoverError("already exists; use --overwrite to replace it", out)
     model, meta = load_checkpoint(checkpoint)
     return export_onnx(model, meta, out, tile_size=tile_size, overlap_percent=overlap_percent)
 

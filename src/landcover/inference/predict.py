@@ -81,7 +81,11 @@ class RunResult:
 
 
 def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
-    """Turn files and folders into a sorted list of image files (folders: their images)."""
+    """Turn files and folders into a sorted list of image files (folders: their images).
+
+    Inside a folder, anything named like an image is kept, sub-folders such as ``x.jpg``
+    included, so that :func:`predict_paths` lists it as a failure instead of skipping it.
+    """
     files: list[Path] = []
     for item in inputs:
         p = Path(item)
@@ -89,8 +93,7 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
             found = sorted(
                 f
                 for f in p.iterdir()
-                if f.is_file()
-                and f.suffix.lower() in IMAGE_SUFFIXES
+                if f.suffix.lower() in IMAGE_SUFFIXES
                 and not f.name.startswith(".")
                 and not _is_output(f)
             )

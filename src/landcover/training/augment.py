@@ -1,0 +1,85 @@
+"""Joint image/mask transforms (albumentations): augmentation for training only.
+
+Masks are only ever resized with nearest neighbour, so no blended colour becomes a class.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from landcover.training.dataset import Transform, pad_to_multiple
+
+
+def train_transform(
+    crop_mode: str,
+    size: int,
+    fill_label: int,
+    scale_jitter: float = 0.0,
+    color_jitter: float = 0.2,
+    seed: int | None = None,
+) -> Transform:
+    """Random crop (or resize) to ``size``, flips, rot90, brightness/contrast, scale jitter.
+
+    Args:
+        crop_mode: ``crop`` (random crops at native resolution, padded when the image is
+            smaller) or ``resize`` (the whole image resized to ``size``).
+        size: output side in pixels.
+        fill_label: label given to padded pixels (ignored by loss and metrics).
+        scale_jitter: random rescale amplitude (0.2 = +-20 %), 0 = off.
+        color_jitter: brightness/contrast amplitude, 0 = off.
+        seed: seed of the augmentation random generator (reproducible runs).
+    """
+    import albumentations as A
+
+    steps: list = []
+    if scale_jitter > 0:
+        steps.append(
+            A.RandomScale(
+                scale_limit=scale_jitter,
+                interpolation=cv2.INTER_LINEAR,
+                mask_interpolation=cv2.INTER_NEAREST,
+                p=1.0,
+            )
+        )
+    if crop_mode == "crop":
+        steps += [
+            A.PadIfNeeded(
+                size, size, border_mode=cv2.BORDER_CONSTANT, fill=0, fill_mask=fill_label
+            ),
+            A.RandomCrop(size, size),
+        ]
+    else:
+        steps.append(
+            A.Resize(size, size, interpolation=cv2.INTER_AREA, mask_interpolation=cv2.INTER_NEAREST)
+        )
+    steps += [A.HorizontalFlip(), A.VerticalFlip(), A.RandomRotate90()]
+    if color_jitter > 0:
+        steps.append(
+            A.RandomBrightnessContrast(
+                brightness_limit=color_jitter, contrast_limit=color_jitter, p=0.5
+            )
+        )
+    pipeline = A.Compose(steps, seed=seed)
+
+    def apply(image: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = pipeline(image=image, mask=labels)
+        return out["image"], out["mask"]
+
+    return apply
+
+
+def val_transform(crop_mode: str, size: int, fill_label: int, multiple: int = 32) -> Transform:
+    """No augmentation: the whole image, padded to a multiple of ``multiple`` (or resized).
+
+    In ``resize`` mode the image is resized to ``size`` like the training data (mask with
+    nearest neighbour); in ``crop`` mode it keeps its native resolution.
+    """
+
+    def apply(image: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if crop_mode == "resize":
+            image = cv2.resize(image, (size, size), interpolation=cv2.INTER_AREA)
+            labels = cv2.resize(labels, (size, size), interpolation=cv2.INTER_NEAREST)
+        return pad_to_multiple(image, labels, multiple, fill_label)
+
+    return apply

@@ -1,0 +1,130 @@
+"""Datasets of image/mask pairs for training and validation.
+
+Samples are ``(image, mask)`` with ``image`` a ``uint8`` tensor ``(3, H, W)`` and ``mask`` an
+``int64`` tensor ``(H, W)`` of class indices; normalisation happens on the batch inside the
+model module (cheaper than per sample). Training samples go through the augmentation pipeline;
+validation samples are whole images, never augmented, padded to a multiple of 32 with the
+schema's fill index (ignored by loss and metrics).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from landcover.data.pairs import Pair
+from landcover.errors import LandcoverError
+from landcover.io.images import read_mask_rgb, read_rgb
+from landcover.schema import ClassSchema
+
+log = logging.getLogger(__name__)
+
+Transform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def load_pair(pair: Pair, schema: ClassSchema) -> tuple[np.ndarray, np.ndarray]:
+    """Read one pair as ``(image (H, W, 3) uint8, labels (H, W) uint8)``.
+
+    Raises:
+        LandcoverError: naming the file when it is unreadable or the sizes differ.
+    """
+    image = read_rgb(pair.image)
+    labels = schema.encode(read_mask_rgb(pair.mask)).labels
+    if image.shape[:2] != labels.shape:
+        raise LandcoverError(
+            f"image is {image.shape[1]}x{image.shape[0]} but its mask {pair.mask.name} is "
+            f"{labels.shape[1]}x{labels.shape[0]}",
+            pair.image,
+        )
+    return image, labels
+
+
+class PairDataset(Dataset):
+    """Image/mask pairs, decoded on demand or once into RAM (``cache``).
+
+    Args:
+        pairs: the pairs.
+        schema: class schema encoding the masks.
+        transform: ``(image, labels) -> (image, labels)`` applied to every sample.
+        cache: decode every pair once, at construction, and keep the arrays.
+    """
+
+    def __init__(
+        self,
+        pairs: Sequence[Pair],
+        schema: ClassSchema,
+        transform: Transform | None = None,
+        cache: bool = False,
+    ) -> None:
+        if not pairs:
+            raise LandcoverError("no image/mask pairs to train or validate on")
+        self.pairs = list(pairs)
+        self.schema = schema
+        self.transform = transform
+        self._arrays: list[tuple[np.ndarray, np.ndarray]] | None = None
+        if cache:
+            from tqdm import tqdm
+
+            self._arrays = [
+                load_pair(p, schema)
+                for p in tqdm(self.pairs, desc="decoding", unit="img", leave=False)
+            ]
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def arrays(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """The decoded ``(image, labels)`` of one pair, before any transform."""
+        if self._arrays is not None:
+            return self._arrays[index]
+        return load_pair(self.pairs[index], self.schema)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        image, labels = self.arrays(index)
+        if self.transform is not None:
+            image, labels = self.transform(image, labels)
+        return (
+            torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))),
+            torch.from_numpy(np.ascontiguousarray(labels)).long(),
+        )
+
+
+def pad_to_multiple(
+    image: np.ndarray, labels: np.ndarray, multiple: int, fill_label: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pad bottom and right to multiples of ``multiple``: image with 0, labels ``fill_label``."""
+    h, w = labels.shape
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if not ph and not pw:
+        return image, labels
+    image = np.pad(image, ((0, ph), (0, pw), (0, 0)))
+    labels = np.pad(labels, ((0, ph), (0, pw)), constant_values=fill_label)
+    return image, labels
+
+
+def class_frequencies(dataset: PairDataset, num_classes: int) -> np.ndarray:
+    """Pixel count per class over ``dataset``'s masks (before transforms)."""
+    counts = np.zeros(num_classes, dtype=np.int64)
+    for i in range(len(dataset)):
+        counts += np.bincount(dataset.arrays(i)[1].reshape(-1), minlength=256)[:num_classes]
+    return counts
+
+
+def channel_stats(dataset: PairDataset, max_images: int = 64) -> tuple[tuple, tuple]:
+    """Per-channel mean and std of pixel values / 255 over up to ``max_images`` images."""
+    idx = np.linspace(0, len(dataset) - 1, min(max_images, len(dataset))).astype(int)
+    s = np.zeros(3)
+    s2 = np.zeros(3)
+    n = 0
+    for i in np.unique(idx):
+        x = dataset.arrays(int(i))[0][::4, ::4].reshape(-1, 3).astype(np.float64) / 255.0
+        s += x.sum(0)
+        s2 += (x * x).sum(0)
+        n += len(x)
+    mean = s / n
+    std = np.sqrt(np.maximum(s2 / n - mean * mean, 1e-12))
+    return tuple(round(float(v), 4) for v in mean), tuple(round(float(v), 4) for v in std)

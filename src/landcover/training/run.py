@@ -1,0 +1,360 @@
+"""Run a training: data, split, model, Lightning trainer, outputs in one run folder.
+
+A run folder holds ``checkpoints/best.ckpt`` and ``checkpoints/last.ckpt``, ``metrics.csv``,
+``curves.png``, ``config.yaml`` (the resolved config) and ``split.csv`` (the split used).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import warnings
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from landcover.data.pairs import Pair, find_pairs, gsd_of, read_tiles_csv
+from landcover.errors import LandcoverError, require_torch
+from landcover.io.atomic import prepare_output_dir, write_text_atomic
+from landcover.schema import ClassSchema, get_schema
+from landcover.training.config import TrainConfig
+
+log = logging.getLogger(__name__)
+
+OUTPUTS = ("checkpoints", "metrics.csv", "curves.png", "config.yaml", "split.csv")
+CONFIG_NAME = "config.yaml"
+
+
+def train(
+    config: TrainConfig, out: str | Path, resume: bool = False, overwrite: bool = False
+) -> Path:
+    """Train a model as ``config`` says, writing the run folder ``out``.
+
+    Args:
+        config: the run's options (``config.data`` is required).
+        out: the run folder.
+        resume: continue the run in ``out`` from ``checkpoints/last.ckpt`` (epoch, optimiser,
+            scheduler, early stopping and metrics history).
+        overwrite: replace the results of an earlier run in ``out``.
+
+    Returns:
+        The path of the best checkpoint.
+
+    Raises:
+        LandcoverError: for missing or bad data, a run folder that already holds results
+            (without ``overwrite`` or ``resume``), or a broken or foreign checkpoint.
+    """
+    require_torch()
+    import lightning as L
+    import torch
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+    from landcover.models.checkpoint import check_schema, read_checkpoint
+    from landcover.training.callbacks import MetricsHistory
+    from landcover.training.module import SegmentationModule
+
+    cfg = config
+    if not cfg.data:
+        raise LandcoverError("no training data: give --data DIR (or 'data:' in the config)")
+    schema = get_schema(cfg.schema)
+    out = Path(out)
+    ckpt_dir = out / "checkpoints"
+    last = ckpt_dir / "last.ckpt"
+    if resume:
+        if not last.is_file():
+            raise LandcoverError("nothing to resume: no checkpoints/last.ckpt", out)
+        _, old = read_checkpoint(last)  # clear error for a broken file
+        check_schema(old, schema, last)
+        if old.arch != cfg.model:
+            raise LandcoverError(f"checkpoint is a {old.arch!r}, config says {cfg.model!r}", last)
+    else:
+        prepare_output_dir(out, OUTPUTS, overwrite)
+        if overwrite and ckpt_dir.is_dir():
+            shutil.rmtree(ckpt_dir)
+    ckpt_dir.mkdir(parents=True, exist_ok=True)
+
+    logging.getLogger("lightning.pytorch").propagate = False  # Lightning prints its own lines
+    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
+    warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
+    torch.set_num_threads(int(cfg.threads or os.cpu_count() or 1))
+    L.seed_everything(cfg.seed, workers=True, verbose=False)
+
+    train_pairs, val_pairs, split_map = select_pairs(cfg, resume_dir=out if resume else None)
+    from landcover.data.split import write_split
+
+    write_split(out / "split.csv", split_map)
+    gsd = cfg.gsd if cfg.gsd is not None else gsd_of(train_pairs, read_tiles_csv(cfg.data))
+    train_loader, val_loader, train_set = make_loaders(cfg, schema, train_pairs, val_pairs)
+
+    mean, std = resolve_normalization(cfg, train_set)
+    weights = resolve_class_weights(cfg, schema, train_set)
+    from landcover.models.meta import ModelMeta
+
+    meta = ModelMeta(
+        arch=cfg.model,
+        schema=schema,
+        mean=mean,
+        std=std,
+        gsd_m=gsd,
+        tile_size=cfg.crop_size,
+        arch_kwargs=dict(cfg.model_kwargs),
+    )
+    precision = resolve_precision(cfg.precision)
+    cfg.resolved = {
+        "precision": precision,
+        "mean": list(mean),
+        "std": list(std),
+        "gsd_m": gsd,
+        "class_weights": weights,
+        "train_images": len(train_pairs),
+        "val_images": len(val_pairs),
+        "threads": torch.get_num_threads(),
+    }
+    _write_config(out / CONFIG_NAME, cfg)
+
+    module = SegmentationModule(meta.to_dict(), cfg.to_dict(), weights)
+    if not resume:
+        init_weights(module.model, cfg, schema)
+
+    monitor_mode = "min" if cfg.monitor == "val_loss" else "max"
+    callbacks: list[Any] = [
+        ModelCheckpoint(
+            dirpath=ckpt_dir,
+            filename="best",
+            monitor=cfg.monitor,
+            mode=monitor_mode,
+            save_top_k=1,
+            save_last=True,
+            auto_insert_metric_name=False,
+            enable_version_counter=False,
+        ),
+        MetricsHistory(out),
+    ]
+    if cfg.checkpoint_minutes:
+        callbacks.append(
+            ModelCheckpoint(
+                dirpath=ckpt_dir,
+                save_top_k=0,
+                save_last=True,
+                train_time_interval=timedelta(minutes=cfg.checkpoint_minutes),
+                enable_version_counter=False,
+            )
+        )
+    if cfg.patience > 0:
+        callbacks.append(
+            EarlyStopping(
+                monitor=cfg.monitor,
+                mode=monitor_mode,
+                patience=cfg.patience,
+                check_on_train_epoch_end=False,
+            )
+        )
+    trainer = L.Trainer(
+        default_root_dir=out,
+        accelerator=cfg.accelerator,
+        devices=cfg.devices,
+        num_nodes=cfg.num_nodes,
+        strategy=cfg.strategy,
+        precision=precision,
+        max_epochs=cfg.epochs,
+        max_time=timedelta(minutes=cfg.max_time) if cfg.max_time else None,
+        gradient_clip_val=cfg.grad_clip or None,
+        check_val_every_n_epoch=cfg.val_every,
+        limit_train_batches=cfg.limit_train_batches,
+        limit_val_batches=cfg.limit_val_batches,
+        num_sanity_val_steps=0,
+        logger=False,
+        callbacks=callbacks,
+        deterministic=False,
+        log_every_n_steps=50,
+        enable_model_summary=False,
+    )
+    trainer.fit(
+        module,
+        train_dataloaders=train_loader,
+        val_dataloaders=val_loader,
+        ckpt_path=str(last) if resume else None,
+    )
+    best = ckpt_dir / "best.ckpt"
+    return best if best.is_file() else last
+
+
+def select_pairs(
+    cfg: TrainConfig, resume_dir: Path | None = None
+) -> tuple[list[Pair], list[Pair], dict[str, str]]:
+    """Training and validation pairs, and the split map used.
+
+    With ``cfg.split`` the CSV's ``train`` and ``val`` entries; when resuming, the run's own
+    ``split.csv``; otherwise a grouped validation split of ``cfg.data`` (groups from
+    ``cfg.groups`` when that CSV exists).
+    """
+    from landcover.data.split import read_groups, read_split, select_split, split_pairs
+
+    pairs = find_pairs(cfg.data).pairs
+    if not pairs:
+        raise LandcoverError("no image/mask pairs found", cfg.data)
+    split_file = cfg.split
+    if split_file is None and resume_dir is not None and (resume_dir / "split.csv").is_file():
+        split_file = str(resume_dir / "split.csv")
+    if split_file is not None:
+        split_map = read_split(split_file)
+    else:
+        try:
+            groups = read_groups(cfg.groups, pairs, cfg.data) if cfg.groups else {}
+        except LandcoverError as e:
+            log.info("no groups for the validation split (%s); splitting by file", e)
+            groups = {}
+        split_map = split_pairs(pairs, val=cfg.val_fraction, test=0.0, seed=cfg.seed, groups=groups)
+    train_pairs = select_split(pairs, split_map, "train")
+    val_pairs = select_split(pairs, split_map, "val")
+    where = split_file or cfg.data
+    if not train_pairs:
+        raise LandcoverError("the split holds no training images", where)
+    if not val_pairs:
+        raise LandcoverError("the split holds no validation images", where)
+    log.info("training on %d images, validating on %d", len(train_pairs), len(val_pairs))
+    return train_pairs, val_pairs, split_map
+
+
+def make_loaders(
+    cfg: TrainConfig, schema: ClassSchema, train_pairs: list[Pair], val_pairs: list[Pair]
+) -> tuple[Any, Any, Any]:
+    """Training loader (augmented crops), validation loader (whole images) and training set."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    from landcover.training.augment import train_transform, val_transform
+    from landcover.training.dataset import PairDataset
+
+    fill = schema.fill_index
+    train_set = PairDataset(
+        train_pairs,
+        schema,
+        train_transform(
+            cfg.crop_mode, cfg.crop_size, fill, cfg.scale_jitter, cfg.color_jitter, cfg.seed
+        ),
+        cache=cfg.cache,
+    )
+    val_set = PairDataset(
+        val_pairs, schema, val_transform(cfg.crop_mode, cfg.crop_size, fill), cache=cfg.cache
+    )
+    workers = int(cfg.num_workers)
+    common: dict[str, Any] = {
+        "num_workers": workers,
+        "persistent_workers": workers > 0,
+        "pin_memory": torch.cuda.is_available(),
+    }
+    train_loader = DataLoader(
+        train_set,
+        batch_size=cfg.batch_size,
+        shuffle=True,
+        drop_last=len(train_set) >= cfg.batch_size,
+        generator=torch.Generator().manual_seed(cfg.seed),
+        **common,
+    )
+    val_loader = DataLoader(val_set, batch_size=cfg.val_batch_size, shuffle=False, **common)
+    return train_loader, val_loader, train_set
+
+
+def resolve_normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tuple]:
+    """``(mean, std)`` for the model input, per ``cfg.normalize``.
+
+    ``auto``: what the encoder weights expect (0.5/0.5 for EfficientNet-Lite ImageNet weights,
+    ImageNet statistics for other ImageNet encoders), else the training data's statistics.
+    """
+    from landcover.models.pretrained import HALF, IMAGENET_MEAN, IMAGENET_STD, preprocessing_for
+    from landcover.models.registry import parse_name
+    from landcover.training.dataset import channel_stats
+
+    if cfg.normalize == "imagenet":
+        return IMAGENET_MEAN, IMAGENET_STD
+    if cfg.normalize == "half":
+        return HALF, HALF
+    if cfg.normalize == "auto":
+        _, encoder = parse_name(cfg.model)
+        pre = preprocessing_for(encoder, cfg.encoder_weights)
+        if pre is not None:
+            return pre
+    return channel_stats(train_set)
+
+
+def resolve_class_weights(
+    cfg: TrainConfig, schema: ClassSchema, train_set: Any
+) -> list[float] | None:
+    """Cross-entropy class weights: ``None``, a list, or ``auto`` (inverse pixel frequency).
+
+    ``auto`` gives each scored class ``mean_count / count`` (clipped to [0.1, 10]); the ignored
+    class and absent classes get 1 (they never count).
+    """
+    cw = cfg.class_weights
+    if cw is None:
+        return None
+    k = schema.num_classes
+    if cw != "auto":
+        if len(cw) != k:
+            raise LandcoverError(
+                f"class_weights has {len(cw)} values but schema {schema.name!r} has {k} classes"
+            )
+        return [float(v) for v in cw]
+    from landcover.training.dataset import class_frequencies
+
+    counts = class_frequencies(train_set, k).astype(float)
+    scored = [i for i in schema.scored_indices if counts[i] > 0]
+    mean = sum(counts[i] for i in scored) / max(1, len(scored))
+    weights = [1.0] * k
+    for i in scored:
+        weights[i] = round(min(10.0, max(0.1, mean / counts[i])), 4)
+    return weights
+
+
+def resolve_precision(precision: str) -> str:
+    """``auto`` -> ``bf16-mixed`` on CUDA with bf16 or a CPU with AMX/AVX512-BF16, else 32."""
+    if precision != "auto":
+        return "32-true" if precision == "32" else precision
+    import torch
+
+    if torch.cuda.is_available():
+        return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "32-true"
+    return "bf16-mixed" if cpu_has_bf16() else "32-true"
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU advertises AMX-BF16 or AVX512-BF16 (Linux ``/proc/cpuinfo``)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "amx_bf16" in text or "avx512_bf16" in text
+
+
+def init_weights(model: Any, cfg: TrainConfig, schema: ClassSchema) -> None:
+    """Initialise a new model from ``cfg.init_checkpoint`` or ``cfg.encoder_weights``."""
+    from landcover.models.registry import parse_name
+
+    if cfg.init_checkpoint:
+        from landcover.models.checkpoint import check_schema, read_checkpoint
+
+        state, meta = read_checkpoint(cfg.init_checkpoint)
+        check_schema(meta, schema, cfg.init_checkpoint)
+        if meta.arch != cfg.model:
+            raise LandcoverError(
+                f"checkpoint is a {meta.arch!r}, config says {cfg.model!r}", cfg.init_checkpoint
+            )
+        model.load_state_dict(state)
+        return
+    if cfg.encoder_weights:
+        from landcover.models.pretrained import load_encoder_weights
+
+        _, encoder = parse_name(cfg.model)
+        if encoder is None:
+            raise LandcoverError(f"model {cfg.model!r} has no encoder to initialise")
+        load_encoder_weights(model, encoder, cfg.encoder_weights)
+
+
+def _write_config(path: Path, cfg: TrainConfig) -> None:
+    import yaml
+
+    write_text_atomic(path, yaml.safe_dump(cfg.to_dict(), sort_keys=False))

@@ -1,0 +1,50 @@
+"""Training curves: loss, pixel accuracy and mIoU per epoch, train vs val."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from landcover.io.atomic import atomic_path
+
+PANELS = (("loss", "loss"), ("acc", "pixel accuracy"), ("miou", "mIoU"))
+
+
+def plot_curves(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
+    """Draw three panels (loss, accuracy, mIoU) of train and val values per epoch to ``path``.
+
+    Args:
+        rows: one dict per epoch with ``epoch`` and ``train_*``/``val_*`` values (NaN = none).
+        path: output PNG, written atomically.
+
+    Returns:
+        ``path``.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), constrained_layout=True)
+    epochs = [r["epoch"] for r in rows]
+    for ax, (key, title) in zip(axes, PANELS, strict=True):
+        for split, style in (("train", "-o"), ("val", "-s")):
+            pts = [
+                (e, float(r.get(f"{split}_{key}", math.nan)))
+                for e, r in zip(epochs, rows, strict=True)
+                if not math.isnan(float(r.get(f"{split}_{key}", math.nan)))
+            ]
+            if pts:
+                ax.plot([e for e, _ in pts], [v for _, v in pts], style, ms=3, label=split)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=100)
+    finally:
+        plt.close(fig)
+    return Path(path)

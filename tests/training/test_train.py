@@ -1,0 +1,184 @@
+"""End-to-end training through the CLI on a tiny learnable dataset."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from landcover.cli import main
+from landcover.models.checkpoint import load_checkpoint
+from landcover.schema import DEEPGLOBE, DUBAI
+
+
+def read_metrics(run: Path) -> list[dict[str, str]]:
+    with open(run / "metrics.csv", newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_two_epochs_write_every_output_and_loss_falls(trained_run: Path) -> None:
+    for name in (
+        "checkpoints/best.ckpt",
+        "checkpoints/last.ckpt",
+        "metrics.csv",
+        "curves.png",
+        "config.yaml",
+        "split.csv",
+    ):
+        assert (trained_run / name).is_file(), name
+    rows = read_metrics(trained_run)
+    assert [r["epoch"] for r in rows] == ["1", "2"]
+    assert float(rows[1]["train_loss"]) < float(rows[0]["train_loss"])
+    for key in ("val_loss", "train_acc", "val_acc", "val_miou", "lr"):
+        assert rows[1][key] != ""
+    assert (trained_run / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(trained_run.rglob("*.tmp*"))
+
+
+def test_checkpoint_carries_the_model_contract(trained_run: Path) -> None:
+    _, meta = load_checkpoint(trained_run / "checkpoints" / "best.ckpt")
+    assert meta.arch == "seed-unet"
+    assert meta.arch_kwargs == {"width": 4}
+    assert meta.schema == DEEPGLOBE
+    assert meta.tile_size == 32
+    assert meta.gsd_m is None  # no tiles.csv and no --gsd
+    # random init, normalize auto -> statistics of the training images
+    assert all(0.05 < m < 0.95 for m in meta.mean) and all(0.01 < s < 0.6 for s in meta.std)
+    assert meta.mean != (0.5, 0.5, 0.5)
+
+
+def test_checkpoint_round_trip_gives_the_same_logits(trained_run: Path) -> None:
+    from landcover.training.module import SegmentationModule
+
+    path = trained_run / "checkpoints" / "last.ckpt"
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    module = SegmentationModule(**ckpt["hyper_parameters"]).eval()
+    module.load_state_dict(ckpt["state_dict"])
+    model, meta = load_checkpoint(path)
+    images = torch.randint(0, 256, (2, 3, 32, 32), dtype=torch.uint8)
+    mean = torch.tensor(meta.mean).view(1, 3, 1, 1)
+    std = torch.tensor(meta.std).view(1, 3, 1, 1)
+    with torch.no_grad():
+        expected = module(images)
+        got = model((images.float() / 255 - mean) / std)
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_resume_continues_at_epoch_three(run_copy: Path) -> None:
+    assert main(["train", "--resume", str(run_copy), "--epochs", "3"]) == 0
+    rows = read_metrics(run_copy)
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    ckpt = torch.load(
+        run_copy / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False
+    )
+    assert ckpt["epoch"] == 2  # 0-based: the third epoch
+    assert ckpt["optimizer_states"] and ckpt["optimizer_states"][0]["state"]
+
+
+def test_existing_run_folder_is_refused_without_overwrite(
+    trained_run: Path, tiny_data: tuple[Path, Path, Path], capsys: pytest.CaptureFixture
+) -> None:
+    data, split, cfg = tiny_data
+    before = (trained_run / "metrics.csv").read_bytes()
+    code = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--split",
+            str(split),
+            "--config",
+            str(cfg),
+            "--out",
+            str(trained_run),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert str(trained_run) in err and "--overwrite" in err
+    assert (trained_run / "metrics.csv").read_bytes() == before
+
+
+def test_resume_refuses_a_corrupted_checkpoint(run_copy: Path, capsys) -> None:
+    last = run_copy / "checkpoints" / "last.ckpt"
+    last.write_bytes(last.read_bytes()[:1000])
+    assert main(["train", "--resume", str(run_copy)]) == 2
+    err = capsys.readouterr().err
+    assert "last.ckpt" in err and "not a readable checkpoint" in err
+
+
+def test_resume_with_another_schema_is_refused(run_copy: Path, capsys) -> None:
+    assert main(["train", "--resume", str(run_copy), "--schema", "dubai"]) == 2
+    err = capsys.readouterr().err
+    assert "last.ckpt" in err and "dubai" in err
+
+
+def test_fine_tuning_from_another_schema_is_refused(
+    trained_run: Path, tmp_path: Path, capsys
+) -> None:
+    data = tmp_path / "dubai"
+    data.mkdir()
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(
+            data / f"d{i}_sat.png"
+        )
+        Image.fromarray(DUBAI.decode(np.full((32, 32), i, np.uint8))).save(data / f"d{i}_mask.png")
+    best = trained_run / "checkpoints" / "best.ckpt"
+    code = main(
+        [
+            "train",
+            "--data",
+            str(data),
+            "--schema",
+            "dubai",
+            "--model",
+            "seed-unet",
+            "--init-checkpoint",
+            str(best),
+            "--out",
+            str(tmp_path / "run"),
+            "--epochs",
+            "1",
+            "--crop-size",
+            "32",
+            "--val-fraction",
+            "0.34",
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "best.ckpt" in err and "deepglobe" in err
+
+
+def test_unknown_config_key_names_the_file(tmp_path: Path, capsys) -> None:
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("modle: unet-lite0\n", encoding="utf-8")
+    assert (
+        main(
+            ["train", "--data", str(tmp_path), "--config", str(cfg), "--out", str(tmp_path / "run")]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "modle" in err
+
+
+def test_resume_keeps_a_row_written_after_the_last_checkpoint(run_copy: Path) -> None:
+    """A kill between the checkpoint save and the metrics row leaves the row only on disk."""
+    ckpt_path = run_copy / "checkpoints" / "last.ckpt"
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    for key, state in ckpt["callbacks"].items():
+        if key.startswith("MetricsHistory"):
+            state["rows"] = state["rows"][:-1]  # as saved before epoch 2's row existed
+    torch.save(ckpt, ckpt_path)
+    second = read_metrics(run_copy)[1]
+    assert main(["train", "--resume", str(run_copy), "--epochs", "3"]) == 0
+    rows = read_metrics(run_copy)
+    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert rows[1]["val_loss"] == second["val_loss"]
