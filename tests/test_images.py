@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from tests.helpers import write_image
 from PIL import Image
 
 from landcover.errors import LandcoverError
 from landcover.io.images import check_file, image_size, read_mask_rgb, read_rgb
+from tests.helpers import write_image
 
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
 

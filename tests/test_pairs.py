@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.helpers import label_grid, write_image, write_mask
 
 from landcover.data.pairs import find_pairs, gsd_of, read_image_table, read_tiles_csv
 from landcover.errors import LandcoverError
+from tests.helpers import label_grid, write_image, write_mask
 
 
 def test_sat_mask_layout_recursive(dataset) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.helpers import label_grid
 
 from landcover.errors import LandcoverError
 from landcover.schema import DEEPGLOBE, DUBAI, ClassSchema, get_schema
+from tests.helpers import label_grid
 
 
 @pytest.mark.parametrize("schema", [DEEPGLOBE, DUBAI])

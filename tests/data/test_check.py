@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.helpers import label_grid, write_dataset, write_image, write_mask
 from PIL import Image
 
 from landcover.cli import main
@@ -16,6 +15,7 @@ from landcover.data.check import check_dataset, format_report
 from landcover.errors import LandcoverError
 from landcover.io import images
 from landcover.schema import DEEPGLOBE, DUBAI
+from tests.helpers import label_grid, write_dataset, write_image, write_mask
 
 
 def run_json(args: list[str], capsys) -> tuple[int, dict]:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.helpers import label_grid, write_image, write_mask
 from PIL import Image
 
 from landcover.cli import main
@@ -20,6 +19,7 @@ from landcover.io import atomic
 from landcover.io.atomic import atomic_path, prepare_output_dir
 from landcover.schema import DEEPGLOBE, DUBAI
 from landcover.viz.distribution import plot_class_distribution
+from tests.helpers import label_grid, write_image, write_mask
 
 
 def test_mask_counts_exact_with_off_palette() -> None:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.evaluation.conftest import H, W, oracle_predict, synthetic_labels, write_pair
 from PIL import Image
 
 from landcover.cli import main
 from landcover.data.pairs import find_pairs
 from landcover.evaluation.evaluate import evaluate_pairs
 from landcover.schema import DUBAI
+from tests.evaluation.conftest import H, W, oracle_predict, synthetic_labels, write_pair
 
 pytest.importorskip("scipy")
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from tests.inference.conftest import K, coded_image
 from PIL import Image
 
 from landcover.cli import main
+from tests.inference.conftest import K, coded_image
 
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
 

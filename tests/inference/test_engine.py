@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.inference.conftest import IdentityPredictor, K, coded_image
 
 from landcover.inference.engine import (
     blend_weights,
@@ -12,6 +11,7 @@ from landcover.inference.engine import (
     predict_array,
     resize_labels,
 )
+from tests.inference.conftest import IdentityPredictor, K, coded_image
 
 
 @pytest.mark.parametrize(

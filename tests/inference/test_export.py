@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.inference.conftest import K, coded_image, make_onnx
 
 from landcover.cli import main
 from landcover.errors import LandcoverError
@@ -15,6 +14,7 @@ from landcover.inference.engine import predict_array
 from landcover.inference.predictor import load_predictor
 from landcover.models.meta import ModelMeta
 from landcover.schema import DEEPGLOBE
+from tests.inference.conftest import K, coded_image, make_onnx
 
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")

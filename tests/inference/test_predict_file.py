@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
-from tests.inference.conftest import IdentityPredictor, K, coded_image, write_geotiff
 from PIL import Image
 
 from landcover.errors import LandcoverError
 from landcover.inference.predict import predict_file, predict_paths, prepare_out_dir
 from landcover.io.raster import NODATA_LABEL, RasterReader
 from landcover.schema import DEEPGLOBE
+from tests.inference.conftest import IdentityPredictor, K, coded_image, write_geotiff
 
 
 def _classes(path: Path) -> np.ndarray:
