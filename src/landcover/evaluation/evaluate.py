@@ -39,6 +39,7 @@ from landcover.evaluation.report import (
 from landcover.evaluation.samples import Sample, TopN, make_sample
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.images import read_mask_rgb
+from landcover.models.meta import check_schema
 from landcover.schema import ClassSchema
 
 log = logging.getLogger(__name__)
@@ -99,20 +100,6 @@ def prepare_output(out: str | Path, overwrite: bool = False) -> Path:
         elif p.exists():
             p.unlink()
     return out
-
-
-def check_data_schema(model_schema: ClassSchema, data_schema: ClassSchema, model: str) -> None:
-    """Refuse data labelled with other classes than the model predicts (torch-free).
-
-    Raises:
-        LandcoverError: naming the model file and both class lists.
-    """
-    if model_schema.classes != data_schema.classes:
-        raise LandcoverError(
-            f"model predicts schema {model_schema.name!r} ({', '.join(model_schema.classes)}) "
-            f"but the data uses {data_schema.name!r} ({', '.join(data_schema.classes)})",
-            model,
-        )
 
 
 def far_from_palette(rgb: np.ndarray, schema: ClassSchema, sample: int = 10_000) -> float:
@@ -252,7 +239,7 @@ def evaluate_pairs(
 
     model_schema: ClassSchema = predictor.meta.schema
     schema = schema or model_schema
-    check_data_schema(model_schema, schema, model_name)
+    check_schema(predictor.meta, schema, model_name)
     if not pairs:
         raise LandcoverError("no image/mask pairs to evaluate")
     out = prepare_output(out, overwrite)

@@ -15,9 +15,8 @@ import torch
 from torch import nn
 
 from landcover.errors import LandcoverError
-from landcover.models.meta import ModelMeta
+from landcover.models.meta import ModelMeta, check_schema
 from landcover.models.registry import create_model
-from landcover.schema import ClassSchema
 
 
 def read_checkpoint(path: str | Path) -> tuple[dict[str, torch.Tensor], ModelMeta]:
@@ -63,12 +62,4 @@ def save_weights(path: str | Path, model: nn.Module, meta: ModelMeta) -> None:
     torch.save({"meta": meta.to_dict(), "state_dict": model.state_dict()}, tmp)
     tmp.replace(p)
 
-
-def check_schema(meta: ModelMeta, schema: ClassSchema, path: str | Path) -> None:
-    """Refuse a model trained on another class schema than the data's."""
-    if meta.schema.classes != schema.classes:
-        raise LandcoverError(
-            f"model predicts schema {meta.schema.name!r} ({', '.join(meta.schema.classes)}) "
-            f"but the data uses {schema.name!r} ({', '.join(schema.classes)})",
-            path,
-        )
+__all__ = ["build_model", "check_schema", "load_checkpoint", "read_checkpoint", "save_weights"]

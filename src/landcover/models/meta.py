@@ -7,6 +7,7 @@ Torch-free, so that ONNX prediction never imports torch. Stored in Lightning che
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from landcover.errors import LandcoverError
@@ -76,3 +77,17 @@ class ModelMeta:
             )
         except (KeyError, TypeError, ValueError) as e:
             raise LandcoverError(f"model metadata is incomplete or invalid ({e})", source) from e
+
+
+def check_schema(meta: ModelMeta, schema: ClassSchema, path: str | Path) -> None:
+    """Refuse a model trained on another class schema than the data's.
+
+    Raises:
+        LandcoverError: naming the model file and both class lists.
+    """
+    if meta.schema.classes != schema.classes:
+        raise LandcoverError(
+            f"model predicts schema {meta.schema.name!r} ({', '.join(meta.schema.classes)}) "
+            f"but the data uses {schema.name!r} ({', '.join(schema.classes)})",
+            path,
+        )
