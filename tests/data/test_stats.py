@@ -109,7 +109,7 @@ def test_stats_empty_folder_and_output_is_a_file(tmp_path: Path, capsys) -> None
     assert main(["stats", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 2
     assert "no image/mask pairs found" in capsys.readouterr().err
     (tmp_path / "file").write_text("x")
-    with pytest.raises(LandcoverError, match="output path is a file"):
+    with pytest.raises(LandcoverError, match="output path is a file, not a folder"):
         prepare_output_dir(tmp_path / "file", ["a.json"])
 
 

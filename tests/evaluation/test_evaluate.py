@@ -84,7 +84,8 @@ def test_cli_writes_report_and_refuses_to_overwrite(data_dir, oracle_cli, tmp_pa
 
     assert main(["evaluate", "--data", str(data_dir), "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert f"{out}: already holds results" in err and "--overwrite" in err
+    assert f"{out}: output folder already holds results (confusion.csv" in err
+    assert "--overwrite" in err
 
     args = ["evaluate", "--data", str(data_dir), "--out", str(out), "--overwrite"]
     assert main([*args, "--gallery", "0"]) == 0

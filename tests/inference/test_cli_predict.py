@@ -62,7 +62,8 @@ def test_refuses_existing_results_unless_overwrite(tiny_onnx: Path, tmp_path: Pa
     out = tmp_path / "out"
     assert _run("--model", str(tiny_onnx), str(img), "--out", str(out)) == 0
     assert _run("--model", str(tiny_onnx), str(img), "--out", str(out)) == 2
-    assert "already holds results (use --overwrite)" in capsys.readouterr().err
+    held = "a_areas.json, a_classes.tif, a_color.png, a_overlay.jpg, areas.csv"
+    assert f"already holds results ({held}); use --overwrite" in capsys.readouterr().err
     assert _run("--model", str(tiny_onnx), str(img), "--out", str(out), "--overwrite") == 0
 
 

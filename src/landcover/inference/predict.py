@@ -39,6 +39,7 @@ from landcover.inference.engine import (
 )
 from landcover.inference.predictor import Predictor
 from landcover.inference.writers import write_color_png, write_overlay_jpg
+from landcover.io.atomic import prepare_output_dir
 from landcover.io.images import IMAGE_SUFFIXES
 from landcover.io.raster import NODATA_LABEL, RasterReader, RasterWriter, class_colormap
 
@@ -50,6 +51,7 @@ BLOCK_MODEL_PX = 1536
 MARGIN_TILES = 0.125  # context read around each block, in model tiles
 OUTPUT_SUFFIXES = ("_classes.tif", "_color.png", "_overlay.jpg", "_areas.json")
 RUN_CSV = "areas.csv"
+OUTPUT_PATTERNS = (*(f"*{s}" for s in OUTPUT_SUFFIXES), "*_probabilities.tif", RUN_CSV)
 
 
 @dataclass
@@ -108,27 +110,12 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
 
 
 def _is_output(f: Path) -> bool:
-    return any(f.name.endswith(s) for s in OUTPUT_SUFFIXES) or f.name.endswith("_probabilities.tif")
+    return any(f.match(p) for p in OUTPUT_PATTERNS)
 
 
 def prepare_out_dir(out_dir: str | Path, overwrite: bool = False) -> Path:
     """Create ``out_dir``; refuse one holding results unless ``overwrite``, or not writable."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise LandcoverError("output path exists and is not a folder", out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise LandcoverError(f"cannot create output folder ({e.strerror})", out) from e
-    if not overwrite and any(_is_output(f) or f.name == RUN_CSV for f in out.iterdir()):
-        raise LandcoverError("output folder already holds results (use --overwrite)", out)
-    probe = out / ".landcover-write-test"
-    try:
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as e:
-        raise LandcoverError("output folder is not writable", out) from e
-    return out
+    return prepare_output_dir(out_dir, OUTPUT_PATTERNS, overwrite)
 
 
 def scene_gsd(path: Path, info_gsd: float | None, gsd_m: float | None) -> float | None:

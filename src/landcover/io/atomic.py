@@ -49,7 +49,8 @@ def prepare_output_dir(out: str | Path, outputs: Sequence[str], overwrite: bool 
 
     Args:
         out: the output folder (created with its parents if missing).
-        outputs: the file names this run will write in it.
+        outputs: the file names this run will write in it, or glob patterns for them
+            (e.g. ``*_classes.tif``).
         overwrite: allow replacing those files when they already exist.
 
     Returns:
@@ -61,16 +62,23 @@ def prepare_output_dir(out: str | Path, outputs: Sequence[str], overwrite: bool 
     """
     p = Path(out)
     if p.exists() and not p.is_dir():
-        raise LandcoverError("output path is a file, expected a folder", p)
+        raise LandcoverError("output path is a file, not a folder", p)
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise LandcoverError(f"cannot create output folder ({e.strerror})", p) from e
-    existing = [name for name in outputs if (p / name).exists()]
+    existing = sorted({f.name for pattern in outputs for f in p.glob(pattern) if f.is_file()})
     if existing and not overwrite:
+        shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
         raise LandcoverError(
-            f"already holds results ({', '.join(existing)}); use --overwrite to replace them", p
+            f"output folder already holds results ({shown}); use --overwrite to replace them", p
         )
-    if not os.access(p, os.W_OK | os.X_OK):
-        raise LandcoverError("output folder is not writable", p)
+    probe = p / ".landcover-write-test"
+    try:
+        if not os.access(p, os.W_OK | os.X_OK):
+            raise PermissionError(13, "Permission denied")
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as e:
+        raise LandcoverError("output folder is not writable", p) from e
     return p
