@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from landcover.errors import LandcoverError
-from landcover.models.meta import ModelMeta, check_schema
+from landcover.models.meta import ModelMeta
 from landcover.models.registry import create_model
 
 
@@ -55,11 +55,19 @@ def load_checkpoint(path: str | Path) -> tuple[nn.Module, ModelMeta]:
     return model.eval(), meta
 
 
-def save_weights(path: str | Path, model: nn.Module, meta: ModelMeta) -> None:
-    """Write a plain weight file (weights + metadata) atomically."""
-    p = Path(path)
-    tmp = p.with_name(p.name + ".tmp")
-    torch.save({"meta": meta.to_dict(), "state_dict": model.state_dict()}, tmp)
-    tmp.replace(p)
+def save_weights(path: str | Path, model: nn.Module, meta: ModelMeta, half: bool = False) -> None:
+    """Write a plain weight file (weights + metadata) atomically.
 
-__all__ = ["build_model", "check_schema", "load_checkpoint", "read_checkpoint", "save_weights"]
+    Args:
+        path: file to write.
+        model: the network.
+        meta: its contract.
+        half: store floating-point tensors as float16 (half the size; loading casts back).
+    """
+    p = Path(path)
+    state = model.state_dict()
+    if half:
+        state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
+    tmp = p.with_name(p.name + ".tmp")
+    torch.save({"meta": meta.to_dict(), "state_dict": state}, tmp)
+    tmp.replace(p)

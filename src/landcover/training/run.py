@@ -50,7 +50,8 @@ def train(
     import torch
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 
-    from landcover.models.checkpoint import check_schema, read_checkpoint
+    from landcover.models.checkpoint import read_checkpoint
+    from landcover.models.meta import check_schema
     from landcover.training.callbacks import MetricsHistory
     from landcover.training.module import SegmentationModule
 
@@ -335,7 +336,8 @@ def init_weights(model: Any, cfg: TrainConfig, schema: ClassSchema) -> None:
     from landcover.models.registry import parse_name
 
     if cfg.init_checkpoint:
-        from landcover.models.checkpoint import check_schema, read_checkpoint
+        from landcover.models.checkpoint import read_checkpoint
+        from landcover.models.meta import check_schema
 
         state, meta = read_checkpoint(cfg.init_checkpoint)
         check_schema(meta, schema, cfg.init_checkpoint)

@@ -1,0 +1,58 @@
+"""Ship a trained run as the bundled model: ONNX (for predict, no torch) + fp16 torch weights.
+
+Usage:
+    .venv/bin/python scripts/bundle_model.py RUN --name deepglobe-unet-lite0 --tile-size 1024 \
+        [--facts facts.json]
+
+Writes ``src/landcover/weights/<name>.onnx``, ``<name>.pt`` (weights in float16 to halve the size;
+``load_checkpoint`` casts them back) and ``<name>.json`` (card facts listed by ``landcover
+models``), merging ``--facts`` (scores and speed measured separately) into the JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from landcover.bundled import WEIGHTS_DIR
+from landcover.inference.export import export_onnx
+from landcover.io.atomic import write_text_atomic
+from landcover.models.checkpoint import load_checkpoint, save_weights
+
+
+def main() -> None:
+    """Export the run's best checkpoint into the package."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("run", type=Path, help="run folder of 'landcover train'")
+    ap.add_argument("--name", required=True, help="bundled model name")
+    ap.add_argument("--tile-size", type=int, default=1024, help="ONNX input side")
+    ap.add_argument("--facts", type=Path, help="JSON of extra card facts to merge")
+    args = ap.parse_args()
+
+    model, meta = load_checkpoint(args.run / "checkpoints" / "best.ckpt")
+    WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
+    onnx_path = WEIGHTS_DIR / f"{args.name}.onnx"
+    export_onnx(model, meta, onnx_path, tile_size=args.tile_size)
+    save_weights(WEIGHTS_DIR / f"{args.name}.pt", model, meta, half=True)
+    facts = {
+        "architecture": meta.arch,
+        "classes": list(meta.schema.classes),
+        "ignored_class": meta.schema.classes[meta.schema.ignore_index]
+        if meta.schema.ignore_index is not None
+        else None,
+        "gsd_m": meta.gsd_m,
+        "tile_size": args.tile_size,
+        "mean": list(meta.mean),
+        "std": list(meta.std),
+    }
+    if args.facts:
+        facts.update(json.loads(args.facts.read_text(encoding="utf-8")))
+    write_text_atomic(WEIGHTS_DIR / f"{args.name}.json", json.dumps(facts, indent=2) + "\n")
+    for p in sorted(WEIGHTS_DIR.glob(f"{args.name}.*")):
+        print(f"{p}  {p.stat().st_size / 1e6:.1f} MB")
+    print(f"wrote {onnx_path}")
+
+
+if __name__ == "__main__":
+    main()
