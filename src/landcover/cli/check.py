@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from landcover.cli.options import add_bands_option, add_dataset_options
+from landcover.cli.options import HelpFormatter, add_bands_option, add_dataset_options
 from landcover.data.check import check_dataset, format_report
 from landcover.schema import get_schema
 
@@ -19,7 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "unreadable or truncated files, image/mask size mismatches, and masks with off-palette "
         "colours (count and colours; a warning: those pixels are ignored). Exit code 0 when "
         "there is no error, 1 otherwise.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_dataset_options(p)
     add_bands_option(p)

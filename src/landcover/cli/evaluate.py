@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from landcover.cli.options import add_bands_option
+from landcover.cli.options import HelpFormatter, add_bands_option
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -19,7 +19,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "metrics.json, confusion.csv/.png, per_image.csv, flags.csv (areas where a confident "
         "model disagrees with the mask: labels worth reviewing) and PNG galleries of the "
         "worst, best, random and flagged images.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "--model",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from landcover.cli.options import HelpFormatter
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the ``export`` sub-command."""
@@ -14,7 +16,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "fixed), output [N,K,S,S] softmax probabilities, opset 17, with the model's metadata "
         "(Deepness keys and landcover_meta) so that 'landcover predict' and QGIS's Deepness "
         "plugin use it as it is. Needs landcover[train].",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("checkpoint", metavar="CKPT", help="checkpoint (.ckpt from train, or .pt)")
     p.add_argument("--onnx", required=True, metavar="FILE", help="ONNX file to write")

@@ -60,3 +60,13 @@ def dataset_from_args(args: argparse.Namespace) -> tuple[Discovery, ClassSchema]
     """Find the pairs and load the schema named by :func:`add_dataset_options` options."""
     schema = get_schema(args.schema)
     return find_pairs(args.dir, args.image_glob, args.mask_glob), schema
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show an option's default unless it is None, False, or the help already names one."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
+            return text
+        return super()._get_help_string(action)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from landcover.cli.options import add_bands_option
+from landcover.cli.options import HelpFormatter, add_bands_option
 from landcover.errors import LandcoverError
 
 
@@ -26,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "size, CRS and transform, colour table, nodata kept), <stem>_color.png, "
         "<stem>_overlay.jpg and <stem>_areas.json, plus areas.csv for the run. Large GeoTIFFs "
         "are read and written block by block: memory does not grow with the raster.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from landcover.cli.options import add_dataset_options, dataset_from_args
+from landcover.cli.options import HelpFormatter, add_dataset_options, dataset_from_args
 from landcover.data.pairs import usable_pairs
 from landcover.data.split import read_groups, split_counts, split_pairs, write_split
 from landcover.errors import LandcoverError
@@ -21,7 +21,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "CSV with the header 'file,split' (file = image path relative to DIR). Pairs with a "
         "missing, empty, unopenable or folder-named image or mask are left out and listed at "
         "the end, with exit code 1 ('landcover check' also decodes every file).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_dataset_options(p)
     p.add_argument("--out", required=True, metavar="CSV", help="split file to write")

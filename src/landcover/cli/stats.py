@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from landcover.cli.options import add_dataset_options, dataset_from_args
+from landcover.cli.options import HelpFormatter, add_dataset_options, dataset_from_args
 from landcover.data.stats import (
     CHART_PNG,
     PER_IMAGE_CSV,
@@ -26,7 +26,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         f"(classes, pixel_counts, fractions, images), OUT/{PER_IMAGE_CSV} (class fractions and "
         f"presence per image) and OUT/{CHART_PNG} (bar chart in the class colours). A mask "
         "that cannot be read is listed at the end and makes the exit code 1.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_dataset_options(p)
     p.add_argument("--out", required=True, metavar="OUT", help="output folder (created if needed)")
