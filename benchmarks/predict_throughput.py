@@ -120,6 +120,12 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=512, help="model tile size")
     parser.add_argument("--e2e-window", type=int, default=1024, help="tile of the e2e model")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument(
+        "--e2e-model",
+        type=Path,
+        help="ONNX model for the end-to-end rows (default: the bundled model when installed, "
+        "else a random-weight U-Net-lite0 exported at --e2e-window)",
+    )
     opts = parser.parse_args()
     if not opts.tile.is_file():
         sys.exit(f"{opts.tile}: missing; see ../shared/data/README.md")
@@ -146,13 +152,18 @@ def main() -> None:
                 if name == "seed-unet" and label == "torch fp32":
                     seed_fp32 = sec / mp
                 rows.append((f"{name} {label}", f"{mp / sec:.2f} MP/s", f"{sec:.2f} s"))
-        # End to end with the default-model architecture, exported at a large window.
-        _, _, e2e_onnx = make_model("unet-lite0", opts.e2e_window, work)
+        # End to end with the bundled model (or its architecture, exported at a large window).
+        from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR
+
+        e2e_onnx = opts.e2e_model or WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx"
+        if not e2e_onnx.is_file():
+            _, _, e2e_onnx = make_model("unet-lite0", opts.e2e_window, work)
+        e2e_tile = OnnxPredictor(e2e_onnx).meta.tile_size
         out = work / "out"
         stats = run_cli(["predict", "--model", str(e2e_onnx), str(opts.tile), "--out", str(out)])
         rows.append(
             (
-                f"landcover predict {opts.tile.name} (lite0 onnx, tile {opts.e2e_window})",
+                f"landcover predict {opts.tile.name} ({e2e_onnx.name}, tile {e2e_tile})",
                 f"{stats['wall']:.2f} s wall",
                 f"peak RSS {stats['peak_rss_mb']:.0f} MB",
             )
