@@ -7,9 +7,9 @@ OUT ?= outputs
 
 .PHONY: run test lint bench clean
 
-## make run: create .venv with the core only (no torch) and run the main job on INPUT.
+## make run: create .venv with the core only (no torch) and map INPUT with the bundled model.
 run: $(VENV)/.core
-	$(BIN)/landcover stats $(INPUT) --out $(OUT) --overwrite
+	$(BIN)/landcover predict $(INPUT) --out $(OUT) --overwrite
 
 ## make test: create .venv with [train,dev] and run the test suite.
 test: $(VENV)/.dev

@@ -1,0 +1,93 @@
+"""The bundled default model: present, small, Deepness-ready, torch-free, sensible on real tiles."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from landcover import list_models
+from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR, default_model_path
+from landcover.cli import main
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+AGRI_TILE = DATA / "deepglobe" / "fullres" / "10233_sat.jpg"  # 99.3 % agriculture in its mask
+URBAN_TILE = DATA / "deepglobe" / "fullres" / "104113_sat.jpg"  # 92.5 % urban
+
+
+def test_bundled_files_are_listed_and_small() -> None:
+    (model,) = [m for m in list_models() if m.name == DEFAULT_MODEL]
+    assert model.onnx == default_model_path() and model.weights is not None
+    assert model.card is not None and "Per-class IoU" in model.card.read_text(encoding="utf-8")
+    assert model.facts["gsd_m"] == pytest.approx(1.195)
+    assert model.facts["val_miou"] > 0.5
+    total = sum(p.stat().st_size for p in WEIGHTS_DIR.iterdir() if p.is_file())
+    assert total <= 40e6, f"bundled files take {total / 1e6:.1f} MB, the budget is 40 MB"
+
+
+def test_models_command_json(capsys: pytest.CaptureFixture) -> None:
+    assert main(["models", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed[0]["name"] == DEFAULT_MODEL and listed[0]["default"] is True
+    assert Path(listed[0]["onnx"]).is_file()
+
+
+def test_onnx_metadata_opens_in_deepness() -> None:
+    import onnx
+
+    model = onnx.load(str(default_model_path()))
+    assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) <= 17
+    props = {p.key: json.loads(p.value) for p in model.metadata_props}
+    assert props["model_type"] == "Segmentor"
+    assert list(props["class_names"]) == [str(i) for i in range(7)]
+    assert props["resolution"] == pytest.approx(119.5)
+    assert props["tile_size"] == props["tiles_size"] == props["landcover_meta"]["tile_size"]
+    assert props["standardization_mean"] == [0.5, 0.5, 0.5] == props["standardization_std"]
+    (inp,) = model.graph.input
+    dims = [d.dim_value or d.dim_param for d in inp.type.tensor_type.shape.dim]
+    assert isinstance(dims[0], str) and dims[1:] == [3, props["tile_size"], props["tile_size"]]
+
+
+@pytest.mark.skipif(not AGRI_TILE.exists(), reason="needs ../shared/data/deepglobe/fullres")
+def test_bundled_model_maps_a_real_tile_without_torch() -> None:
+    code = f"""
+import sys, json
+import numpy as np
+import landcover
+from landcover.io.images import read_rgb
+p = landcover.load_predictor()
+out = {{}}
+for name, path in (("agri", {str(AGRI_TILE)!r}), ("urban", {str(URBAN_TILE)!r})):
+    labels = landcover.predict_array(p, read_rgb(path), gsd_m=0.5).argmax(0)
+    out[name] = np.bincount(labels.ravel(), minlength=7).tolist()
+out["torch"] = "torch" in sys.modules
+out["pyplot"] = "matplotlib.pyplot" in sys.modules
+print(json.dumps(out))
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = json.loads(res.stdout.strip().splitlines()[-1])
+    assert out["torch"] is False and out["pyplot"] is False
+    agri = np.array(out["agri"]) / sum(out["agri"])
+    urban = np.array(out["urban"]) / sum(out["urban"])
+    assert agri.argmax() == 1 and agri[1] > 0.6, agri  # agriculture_land
+    assert urban.argmax() == 0 and urban[0] > 0.5, urban  # urban_land
+
+
+@pytest.mark.skipif(not AGRI_TILE.exists(), reason="needs ../shared/data/deepglobe/fullres")
+def test_bundled_torch_weights_match_the_onnx_model() -> None:
+    from landcover.inference.engine import normalise
+    from landcover.inference.predictor import load_predictor
+    from landcover.io.images import read_rgb
+
+    onnx_model = load_predictor(default_model_path())
+    torch_model = load_predictor(WEIGHTS_DIR / f"{DEFAULT_MODEL}.pt")  # float16 weights
+    assert torch_model.meta.schema == onnx_model.meta.schema
+    size = onnx_model.meta.tile_size
+    x = normalise(read_rgb(AGRI_TILE)[:size, :size], onnx_model.meta)[None]
+    a = onnx_model.predict_batch(x).argmax(1)
+    b = torch_model.predict_batch(x).argmax(1)
+    assert (a == b).mean() > 0.99
