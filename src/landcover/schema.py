@@ -25,6 +25,14 @@ def _threshold_bits(rgb: np.ndarray) -> np.ndarray:
     return (top[..., 0] << 2) | (top[..., 1] << 1) | top[..., 2]
 
 
+def count_labels(labels: np.ndarray, num_classes: int) -> np.ndarray:
+    """Pixels per class index ``0..num_classes-1`` (``int64``); other values are skipped."""
+    if num_classes <= 16:
+        # One vectorised comparison per class beats bincount's cast of uint8 to int64 here.
+        return np.array([np.count_nonzero(labels == k) for k in range(num_classes)], np.int64)
+    return np.bincount(labels.ravel(), minlength=256)[:num_classes].astype(np.int64)
+
+
 def _pack(rgb: np.ndarray) -> np.ndarray:
     r = rgb[..., 0].astype(np.uint32)
     g = rgb[..., 1].astype(np.uint32)

@@ -21,7 +21,7 @@ from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError
 from landcover.io.atomic import write_text_atomic
 from landcover.io.images import read_mask_rgb
-from landcover.schema import ClassSchema
+from landcover.schema import ClassSchema, count_labels
 
 STATS_JSON = "class_stats.json"
 PER_IMAGE_CSV = "per_image.csv"
@@ -101,13 +101,7 @@ def mask_counts(rgb: np.ndarray, schema: ClassSchema) -> tuple[np.ndarray, int]:
         pixels (counted in the ignore class when the schema has one).
     """
     encoded = schema.encode(rgb)
-    labels = encoded.labels
-    if schema.num_classes <= 16:
-        # One vectorised comparison per class beats bincount's cast of uint8 to int64 here.
-        counts = np.array([np.count_nonzero(labels == k) for k in range(schema.num_classes)])
-    else:
-        counts = np.bincount(labels.ravel(), minlength=256)[: schema.num_classes]
-    return counts.astype(np.int64), encoded.off_palette
+    return count_labels(encoded.labels, schema.num_classes), encoded.off_palette
 
 
 def compute_stats(

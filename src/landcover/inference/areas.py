@@ -16,12 +16,6 @@ from landcover.schema import ClassSchema
 CSV_FIELDS = ("image", "class", "pixels", "fraction", "hectares")
 
 
-def count_classes(labels: np.ndarray, num_classes: int) -> np.ndarray:
-    """Pixels per class index ``0..num_classes-1`` (int64); other values (nodata) are skipped."""
-    counts = np.bincount(labels.ravel(), minlength=256)
-    return counts[:num_classes].astype(np.int64)
-
-
 def area_table(
     counts: np.ndarray, schema: ClassSchema, gsd_m: float | None, nodata_pixels: int = 0
 ) -> dict[str, Any]:

@@ -25,7 +25,6 @@ from landcover.data.tiling import Window
 from landcover.errors import LandcoverError
 from landcover.inference.areas import (
     area_table,
-    count_classes,
     write_areas_csv,
     write_areas_json,
 )
@@ -42,6 +41,7 @@ from landcover.inference.writers import write_color_png, write_overlay_jpg
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.images import IMAGE_SUFFIXES
 from landcover.io.raster import NODATA_LABEL, RasterReader, RasterWriter, class_colormap
+from landcover.schema import count_labels
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ def predict_file(
                     labels[~valid] = NODATA_LABEL
                 lab = labels[inner]
                 writers[0].write(lab, w)
-                counts += count_classes(lab, meta.num_classes)
+                counts += count_labels(lab, meta.num_classes)
                 if not all_valid:
                     nodata_pixels += int(np.count_nonzero(~valid[inner]))
                 if probabilities:
