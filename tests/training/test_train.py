@@ -182,3 +182,12 @@ def test_resume_keeps_a_row_written_after_the_last_checkpoint(run_copy: Path) ->
     rows = read_metrics(run_copy)
     assert [r["epoch"] for r in rows] == ["1", "2", "3"]
     assert rows[1]["val_loss"] == second["val_loss"]
+
+
+def test_null_on_the_command_line_means_unset() -> None:
+    from landcover.cli.train import _parser_for
+
+    assert _parser_for("encoder_weights", None)("null") is None
+    assert _parser_for("encoder_weights", None)("imagenet") == "imagenet"
+    assert _parser_for("scheduler", "plateau")("none") == "none"
+    assert _parser_for("class_weights", None)("null") is None

@@ -111,7 +111,12 @@ def _parser_for(name: str, default: Any) -> Any:
         return float
     if name == "threads":
         return int
-    return str
+    return _str_or_null
+
+
+def _str_or_null(text: str) -> str | None:
+    """A string option; ``null`` (as in the YAML config) means unset."""
+    return None if text.strip() in ("null", "~") else text
 
 
 def _int_or_float(text: str) -> int | float:
@@ -130,9 +135,11 @@ def _mapping(text: str) -> dict[str, Any]:
     return value
 
 
-def _class_weights(text: str) -> str | list[float]:
+def _class_weights(text: str) -> str | list[float] | None:
     if text == "auto":
         return text
+    if _str_or_null(text) is None:
+        return None
     try:
         return [float(v) for v in text.split(",")]
     except ValueError as e:
