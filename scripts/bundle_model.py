@@ -1,7 +1,7 @@
 """Ship a trained run as the bundled model: ONNX (for predict, no torch) + fp16 torch weights.
 
 Usage:
-    .venv/bin/python scripts/bundle_model.py RUN --name deepglobe-unet-lite0 --tile-size 1024 \
+    .venv/bin/python scripts/bundle_model.py RUN --name deepglobe-fpn-lite0 --tile-size 1024 \
         [--facts facts.json]
 
 Writes ``src/landcover/weights/<name>.onnx``, ``<name>.pt`` (weights in float16 to halve the size;

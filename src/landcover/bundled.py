@@ -15,7 +15,7 @@ from typing import Any
 from landcover.errors import LandcoverError
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
-DEFAULT_MODEL = "deepglobe-unet-lite0"
+DEFAULT_MODEL = "deepglobe-fpn-lite0"
 
 
 @dataclass(frozen=True)

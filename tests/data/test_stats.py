@@ -141,3 +141,13 @@ def test_chart_has_dark_edges(tmp_path: Path) -> None:
     assert img[0, 0].tolist() == [255, 255, 255]  # white page
     # the white barren_land bar (half of all pixels) is outlined in dark grey
     assert (np.abs(img.astype(int) - 0x33).max(axis=2) <= 8).sum() > 500
+
+
+def test_atomic_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "a.json") as tmp:
+            tmp.write_text("{}")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644

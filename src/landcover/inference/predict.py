@@ -11,6 +11,7 @@ up to :data:`PREVIEW_MAX` pixels a side and decimated beyond (a 20000-px PNG is 
 
 from __future__ import annotations
 
+import glob
 import logging
 import math
 import time
@@ -86,7 +87,8 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
     """Turn files and folders into a sorted list of image files (folders: their images).
 
     Inside a folder, anything named like an image is kept, sub-folders such as ``x.jpg``
-    included, so that :func:`predict_paths` lists it as a failure instead of skipping it.
+    included, so that :func:`predict_paths` lists it as a failure instead of skipping it;
+    except the masks of a labelled dataset (``<name>_mask.*`` beside ``<name>_sat.*``).
     """
     files: list[Path] = []
     for item in inputs:
@@ -98,6 +100,7 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
                 if f.suffix.lower() in IMAGE_SUFFIXES
                 and not f.name.startswith(".")
                 and not _is_output(f)
+                and not _is_mask_of_pair(f)
             )
             if not found:
                 raise LandcoverError("folder holds no images (.jpg, .png, .tif)", p)
@@ -107,6 +110,12 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
         else:
             files.append(p)
     return files
+
+
+def _is_mask_of_pair(f: Path) -> bool:
+    if not f.stem.endswith("_mask"):
+        return False
+    return any(f.parent.glob(f"{glob.escape(f.stem[: -len('_mask')])}_sat.*"))
 
 
 def _is_output(f: Path) -> bool:
