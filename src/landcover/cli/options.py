@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from landcover.data.pairs import Discovery, find_pairs
+from landcover.errors import LandcoverError
 from landcover.schema import BUILTIN_SCHEMAS, ClassSchema, get_schema
 
 
@@ -57,9 +58,16 @@ def add_dataset_options(parser: argparse.ArgumentParser) -> None:
 
 
 def dataset_from_args(args: argparse.Namespace) -> tuple[Discovery, ClassSchema]:
-    """Find the pairs and load the schema named by :func:`add_dataset_options` options."""
+    """Find the pairs and load the schema named by :func:`add_dataset_options` options.
+
+    Raises:
+        LandcoverError: when the folder holds no image/mask pair.
+    """
     schema = get_schema(args.schema)
-    return find_pairs(args.dir, args.image_glob, args.mask_glob), schema
+    found = find_pairs(args.dir, args.image_glob, args.mask_glob)
+    if not found.pairs:
+        raise LandcoverError("no image/mask pairs found (see 'landcover check')", args.dir)
+    return found, schema
 
 
 class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):

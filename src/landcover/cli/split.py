@@ -43,8 +43,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run ``split``; prints the number of images per split; 1 when some pairs were left out."""
     found, _ = dataset_from_args(args)
-    if not found.pairs:
-        raise LandcoverError("no image/mask pairs found (see 'landcover check')", args.dir)
     pairs, bad = usable_pairs(found.pairs)
     if not pairs:
         raise LandcoverError(

@@ -39,8 +39,6 @@ def run(args: argparse.Namespace) -> int:
     from landcover.viz.distribution import plot_class_distribution
 
     found, schema = dataset_from_args(args)
-    if not found.pairs:
-        raise LandcoverError("no image/mask pairs found (see 'landcover check')", args.dir)
     out = prepare_output_dir(args.out, [STATS_JSON, PER_IMAGE_CSV, CHART_PNG], args.overwrite)
     stats = compute_stats(found.pairs, schema, progress=not args.quiet)
     if not stats.images:
