@@ -45,6 +45,29 @@ class IdentityPredictor:
         return np.ascontiguousarray(np.moveaxis(np.eye(K, dtype=np.float32)[labels], -1, 1))
 
 
+TINY_META = ModelMeta(
+    "seed-unet",
+    DEEPGLOBE,
+    mean=(0.5, 0.5, 0.5),
+    std=(0.5, 0.5, 0.5),
+    gsd_m=1.2,
+    tile_size=32,
+    arch_kwargs={"width": 4},
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny seed U-Net (width 4, random weights) saved with its metadata (needs torch)."""
+    torch = pytest.importorskip("torch")
+    from landcover.models.checkpoint import build_model, save_weights
+
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
+    save_weights(path, build_model(TINY_META), TINY_META)
+    return path
+
+
 @pytest.fixture
 def identity() -> IdentityPredictor:
     """Identity predictor with 32-px windows and no GSD."""

@@ -80,3 +80,16 @@ def test_model_scale_and_helpers() -> None:
 def test_rejects_non_rgb(identity: IdentityPredictor) -> None:
     with pytest.raises(ValueError, match="uint8"):
         predict_array(identity, np.zeros((4, 4, 3), dtype=np.float32))
+
+
+def test_class_labels_is_argmax_with_first_class_on_ties() -> None:
+    from landcover.inference.engine import class_labels
+
+    probs = np.random.default_rng(3).random((K, 37, 41), dtype=np.float32)
+    probs[:, 0, :5] = 0.5  # ties everywhere in these pixels: class 0 wins, as argmax
+    probs[2:, 1, :5] = 0.5
+    probs[:2, 1, :5] = 0.1
+    labels = class_labels(probs)
+    assert labels.dtype == np.uint8
+    np.testing.assert_array_equal(labels, probs.argmax(axis=0))
+    assert (labels[0, :5] == 0).all() and (labels[1, :5] == 2).all()

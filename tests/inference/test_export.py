@@ -14,38 +14,17 @@ from landcover.inference.engine import predict_array
 from landcover.inference.predictor import load_predictor
 from landcover.models.meta import ModelMeta
 from landcover.schema import DEEPGLOBE
+from tests.inference.conftest import TINY_META as META
 from tests.inference.conftest import K, coded_image, make_onnx
 
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 
-META = ModelMeta(
-    "seed-unet",
-    DEEPGLOBE,
-    mean=(0.5, 0.5, 0.5),
-    std=(0.5, 0.5, 0.5),
-    gsd_m=1.2,
-    tile_size=32,
-    arch_kwargs={"width": 4},
-)
-
-
 @pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny seed U-Net (width 4, random weights) saved with its metadata."""
-    from landcover.models.checkpoint import build_model, save_weights
-
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
-    save_weights(path, build_model(META), META)
-    return path
-
-
-@pytest.fixture(scope="module")
-def exported(checkpoint: Path) -> Path:
+def exported(tiny_checkpoint: Path) -> Path:
     """The checkpoint exported by the CLI."""
-    out = checkpoint.with_suffix(".onnx")
-    assert main(["export", str(checkpoint), "--onnx", str(out)]) == 0
+    out = tiny_checkpoint.with_suffix(".onnx")
+    assert main(["export", str(tiny_checkpoint), "--onnx", str(out)]) == 0
     return out
 
 
@@ -81,21 +60,21 @@ def test_graph_shape_and_opset(exported: Path) -> None:
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)  # softmax baked in
 
 
-def test_onnx_and_torch_agree(checkpoint: Path, exported: Path) -> None:
+def test_onnx_and_torch_agree(tiny_checkpoint: Path, exported: Path) -> None:
     image = coded_image(70, 90, seed=7)
-    p_torch = predict_array(load_predictor(checkpoint), image)
+    p_torch = predict_array(load_predictor(tiny_checkpoint), image)
     p_onnx = predict_array(load_predictor(exported), image)
     agree = (p_torch.argmax(0) == p_onnx.argmax(0)).mean()
     assert agree >= 0.999
     np.testing.assert_allclose(p_torch, p_onnx, atol=1e-4)
 
 
-def test_export_tile_size_override(checkpoint: Path, tmp_path: Path) -> None:
+def test_export_tile_size_override(tiny_checkpoint: Path, tmp_path: Path) -> None:
     out = tmp_path / "big tile.onnx"
-    assert main(["export", str(checkpoint), "--onnx", str(out), "--tile-size", "64"]) == 0
+    assert main(["export", str(tiny_checkpoint), "--onnx", str(out), "--tile-size", "64"]) == 0
     assert load_predictor(out).meta.tile_size == 64
     assert not list(tmp_path.glob(".*tmp"))
-    assert main(["export", str(checkpoint), "--onnx", str(out), "--tile-size", "50"]) == 2
+    assert main(["export", str(tiny_checkpoint), "--onnx", str(out), "--tile-size", "50"]) == 2
 
 
 def test_onnx_without_our_metadata_is_refused(tmp_path: Path) -> None:
@@ -113,10 +92,10 @@ def test_corrupted_checkpoint_is_refused(tmp_path: Path, capsys: pytest.CaptureF
     assert len(err.strip().splitlines()) == 1
 
 
-def test_bf16_autocast_gives_probabilities(checkpoint: Path) -> None:
-    pred = load_predictor(checkpoint, precision="bf16")
+def test_bf16_autocast_gives_probabilities(tiny_checkpoint: Path) -> None:
+    pred = load_predictor(tiny_checkpoint, precision="bf16")
     probs = pred.predict_batch(np.zeros((1, 3, 32, 32), np.float32))
     assert probs.dtype == np.float32 and probs.shape == (1, K, 32, 32)
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-3)
     with pytest.raises(LandcoverError, match="unknown precision"):
-        load_predictor(checkpoint, precision="fp8")
+        load_predictor(tiny_checkpoint, precision="fp8")

@@ -34,6 +34,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="PERCENT",
         help="window overlap advertised to Deepness (tiles_overlap)",
     )
+    p.add_argument(
+        "--int8",
+        nargs="+",
+        metavar="IMAGES",
+        help="quantise to int8 (about 1.5x faster on CPUs with VNNI/AMX, a quarter of the size), "
+        "calibrating on images like those you will map: files or folders, of which "
+        "--calibration-count are drawn at random",
+    )
+    p.add_argument(
+        "--calibration-count",
+        type=int,
+        default=16,
+        metavar="N",
+        help="calibration images used by --int8",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing ONNX file")
     p.set_defaults(func=run)
 
@@ -42,12 +57,18 @@ def run(args: argparse.Namespace) -> int:
     """Run ``export``; returns 0."""
     from landcover.inference.export import export_checkpoint
 
+    calibration = None
+    if args.int8:
+        from landcover.inference.quantize import pick_images
+
+        calibration = pick_images(args.int8, args.calibration_count)
     out = export_checkpoint(
         args.checkpoint,
         args.onnx,
         tile_size=args.tile_size,
         overlap_percent=args.overlap,
         overwrite=args.overwrite,
+        calibration=calibration,
     )
     print(f"wrote {out}")
     return 0

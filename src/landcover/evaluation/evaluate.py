@@ -37,6 +37,7 @@ from landcover.evaluation.report import (
     write_per_image_csv,
 )
 from landcover.evaluation.samples import Sample, TopN, make_sample
+from landcover.inference.engine import class_labels
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.images import read_mask_rgb
 from landcover.models.meta import check_schema
@@ -268,7 +269,7 @@ def evaluate_pairs(
             raise LandcoverError(
                 f"prediction has shape {probs.shape}, expected {(k, *truth.shape)}", pair.image
             )
-        pred = probs.argmax(axis=0).astype(np.uint8)
+        pred = class_labels(probs)
         confidence = probs.max(axis=0)
         del probs
         cm = confusion_matrix(truth, pred, k, schema.ignore_index)

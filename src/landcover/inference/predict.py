@@ -30,6 +30,7 @@ from landcover.inference.areas import (
     write_areas_json,
 )
 from landcover.inference.engine import (
+    class_labels,
     fill_invalid,
     model_scale,
     predict_model_grid,
@@ -265,9 +266,7 @@ def predict_file(
                 probs = predict_model_grid(
                     predictor, small, overlap=overlap, tta=tta, batch_size=batch_size
                 )
-                labels = resize_labels(
-                    probs.argmax(axis=0).astype(np.uint8), read_w.height, read_w.width
-                )
+                labels = resize_labels(class_labels(probs), read_w.height, read_w.width)
                 all_valid = bool(valid.all())
                 if not all_valid:
                     labels[~valid] = NODATA_LABEL
@@ -357,7 +356,17 @@ def summary_table(result: RunResult) -> str:
     return "\n".join(lines)
 
 
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 def _bar(total: int, desc: str, enabled: bool) -> Any:
+    if not enabled:  # spare the tqdm import (~15 ms) on a single small image
+        return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="block", disable=not enabled, leave=False)
+    return tqdm(total=total, desc=desc, unit="block", leave=False)
