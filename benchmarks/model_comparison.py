@@ -35,11 +35,30 @@ VARIANTS: dict[str, list[str]] = {
 def run(name: str, extra: list[str], minutes: float, out: Path) -> dict[str, str]:
     """Train one variant; return its best validation row."""
     cmd = [
-        str(ROOT / ".venv" / "bin" / "landcover"), "-q", "train",
-        "--data", str(DATA), "--split", str(SPLIT), "--config", str(CONFIG),
-        "--out", str(out), "--overwrite", "--max-time", str(minutes), "--epochs", "1000",
-        "--limit-train-batches", "40", "--limit-val-batches", "30", "--no-cache",
-        "--checkpoint-minutes", "0", *extra,
+        str(ROOT / ".venv" / "bin" / "landcover"),
+        "-q",
+        "train",
+        "--data",
+        str(DATA),
+        "--split",
+        str(SPLIT),
+        "--config",
+        str(CONFIG),
+        "--out",
+        str(out),
+        "--overwrite",
+        "--max-time",
+        str(minutes),
+        "--epochs",
+        "1000",
+        "--limit-train-batches",
+        "40",
+        "--limit-val-batches",
+        "30",
+        "--no-cache",
+        "--checkpoint-minutes",
+        "0",
+        *extra,
     ]
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -47,8 +66,13 @@ def run(name: str, extra: list[str], minutes: float, out: Path) -> dict[str, str
     with open(out / "metrics.csv", newline="") as f:
         rows = [r for r in csv.DictReader(f) if r.get("val_miou")]
     best = max(rows, key=lambda r: float(r["val_miou"]))
-    return {"variant": name, "epochs": str(len(rows)), "best_val_miou": best["val_miou"],
-            "val_acc": best["val_acc"], "wall_s": f"{wall:.0f}"}
+    return {
+        "variant": name,
+        "epochs": str(len(rows)),
+        "best_val_miou": best["val_miou"],
+        "val_acc": best["val_acc"],
+        "wall_s": f"{wall:.0f}",
+    }
 
 
 def main() -> None:
@@ -70,8 +94,10 @@ def main() -> None:
     print(f"| {'variant':<46} | epochs | val mIoU | val acc | wall s |")
     print(f"|{'-' * 48}|--------|----------|---------|--------|")
     for r in results:
-        print(f"| {r['variant']:<46} | {r['epochs']:>6} | {float(r['best_val_miou']):8.3f} "
-              f"| {float(r['val_acc']):7.3f} | {r['wall_s']:>6} |")
+        print(
+            f"| {r['variant']:<46} | {r['epochs']:>6} | {float(r['best_val_miou']):8.3f} "
+            f"| {float(r['val_acc']):7.3f} | {r['wall_s']:>6} |"
+        )
 
 
 if __name__ == "__main__":

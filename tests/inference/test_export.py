@@ -20,6 +20,7 @@ from tests.inference.conftest import K, coded_image, make_onnx
 torch = pytest.importorskip("torch")
 onnx = pytest.importorskip("onnx")
 
+
 @pytest.fixture(scope="module")
 def exported(tiny_checkpoint: Path) -> Path:
     """The checkpoint exported by the CLI."""

@@ -44,8 +44,18 @@ def calib_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def int8_model(tiny_checkpoint: Path, calib_dir: Path) -> Path:
     out = tiny_checkpoint.parent / "tiny int8.onnx"
-    rc = main(["export", str(tiny_checkpoint), "--onnx", str(out), "--int8", str(calib_dir),
-               "--calibration-count", "4"])
+    rc = main(
+        [
+            "export",
+            str(tiny_checkpoint),
+            "--onnx",
+            str(out),
+            "--int8",
+            str(calib_dir),
+            "--calibration-count",
+            "4",
+        ]
+    )
     assert rc == 0
     return out
 

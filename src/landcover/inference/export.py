@@ -129,7 +129,11 @@ def export_checkpoint(
 
     with tempfile.TemporaryDirectory(prefix="landcover-export-") as tmp:
         fp32 = export_onnx(
-            model, meta, Path(tmp) / "fp32.onnx", tile_size=tile_size, overlap_percent=overlap_percent
+            model,
+            meta,
+            Path(tmp) / "fp32.onnx",
+            tile_size=tile_size,
+            overlap_percent=overlap_percent,
         )
         return quantize_onnx(fp32, out, calibration, overwrite=True)
 

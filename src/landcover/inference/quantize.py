@@ -23,7 +23,9 @@ from landcover.models.meta import ModelMeta
 DEFAULT_COUNT = 16
 
 
-def pick_images(inputs: Sequence[str | Path], count: int = DEFAULT_COUNT, seed: int = 0) -> list[Path]:
+def pick_images(
+    inputs: Sequence[str | Path], count: int = DEFAULT_COUNT, seed: int = 0
+) -> list[Path]:
     """``count`` image files drawn at random from ``inputs`` (files or folders; masks skipped)."""
     from landcover.inference.predict import expand_inputs
 

@@ -43,9 +43,7 @@ def parse_name(name: str) -> tuple[str, str | None]:
     return arch.lower(), ENCODER_ALIASES.get(encoder, encoder)
 
 
-def create_model(
-    name: str, num_classes: int, in_channels: int = 3, **kwargs: Any
-) -> nn.Module:
+def create_model(name: str, num_classes: int, in_channels: int = 3, **kwargs: Any) -> nn.Module:
     """Build an untrained network returning logits ``(N, num_classes, H, W)``.
 
     Args:
