@@ -29,6 +29,7 @@ VARIANTS: dict[str, list[str]] = {
     "random init": ["--encoder-weights", "null"],
     "ce only": ["--loss", "ce"],
     "crop 384": ["--crop-size", "384", "--batch-size", "4"],
+    "unet-lite1": ["--model", "unet-lite1"],
 }
 
 

@@ -2,9 +2,10 @@
 
 Usage:
     .venv/bin/python scripts/bundle_model.py RUN --name deepglobe-fpn-lite0 --tile-size 1024 \
-        [--facts facts.json]
+        [--int8 DATA --split SPLIT.csv] [--facts facts.json]
 
-Writes ``src/landcover/weights/<name>.onnx``, ``<name>.pt`` (weights in float16 to halve the size;
+Writes ``src/landcover/weights/<name>.onnx`` (int8 with ``--int8``, calibrated on training images
+of the split, else float32), ``<name>.pt`` (weights in float16 to halve the size;
 ``load_checkpoint`` casts them back) and ``<name>.json`` (card facts listed by ``landcover
 models``), merging ``--facts`` (scores and speed measured separately) into the JSON.
 """
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
 
 from landcover.bundled import WEIGHTS_DIR
 from landcover.inference.export import export_onnx
+from landcover.inference.quantize import pick_images, quantize_onnx
 from landcover.io.atomic import write_text_atomic
 from landcover.models.checkpoint import load_checkpoint, save_weights
 
@@ -27,13 +30,28 @@ def main() -> None:
     ap.add_argument("run", type=Path, help="run folder of 'landcover train'")
     ap.add_argument("--name", required=True, help="bundled model name")
     ap.add_argument("--tile-size", type=int, default=1024, help="ONNX input side")
+    ap.add_argument("--int8", type=Path, metavar="DATA", help="quantise, calibrating on DATA")
+    ap.add_argument("--split", type=Path, help="split CSV: calibrate on its training images only")
+    ap.add_argument("--calibration-count", type=int, default=24, help="calibration images")
     ap.add_argument("--facts", type=Path, help="JSON of extra card facts to merge")
     args = ap.parse_args()
 
     model, meta = load_checkpoint(args.run / "checkpoints" / "best.ckpt")
     WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
     onnx_path = WEIGHTS_DIR / f"{args.name}.onnx"
-    export_onnx(model, meta, onnx_path, tile_size=args.tile_size)
+    if args.int8:
+        images = [args.int8]
+        if args.split:
+            from landcover.data.split import read_split
+
+            split = read_split(args.split)
+            images = [args.int8 / f for f, part in split.items() if part == "train"]
+        calibration = pick_images(images, args.calibration_count)
+        with tempfile.TemporaryDirectory() as tmp:
+            fp32 = export_onnx(model, meta, Path(tmp) / "fp32.onnx", tile_size=args.tile_size)
+            quantize_onnx(fp32, onnx_path, calibration, overwrite=True)
+    else:
+        export_onnx(model, meta, onnx_path, tile_size=args.tile_size)
     save_weights(WEIGHTS_DIR / f"{args.name}.pt", model, meta, half=True)
     facts = {
         "architecture": meta.arch,
