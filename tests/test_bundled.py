@@ -78,7 +78,7 @@ print(json.dumps(out))
 
 
 @pytest.mark.skipif(not AGRI_TILE.exists(), reason="needs ../shared/data/deepglobe/fullres")
-def test_bundled_torch_weights_match_the_onnx_model() -> None:
+def test_bundled_torch_weights_match_the_int8_onnx_model() -> None:
     from landcover.inference.engine import normalise
     from landcover.inference.predictor import load_predictor
     from landcover.io.images import read_rgb
@@ -90,4 +90,9 @@ def test_bundled_torch_weights_match_the_onnx_model() -> None:
     x = normalise(read_rgb(AGRI_TILE)[:size, :size], onnx_model.meta)[None]
     a = onnx_model.predict_batch(x).argmax(1)
     b = torch_model.predict_batch(x).argmax(1)
-    assert (a == b).mean() > 0.99
+    # The ONNX model is int8 (quantised from these weights), so a few boundary pixels differ.
+    assert (a == b).mean() > 0.95
+    import onnx
+
+    ops = {n.op_type for n in onnx.load(str(default_model_path())).graph.node}
+    assert "QuantizeLinear" in ops
