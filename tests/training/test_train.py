@@ -156,6 +156,24 @@ def test_fine_tuning_from_another_schema_is_refused(
     assert "best.ckpt" in err and "deepglobe" in err
 
 
+def test_fine_tuning_keeps_the_checkpoint_normalisation(
+    tiny_data: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    data, split, cfg = tiny_data
+    argv = ["train", "--data", str(data), "--split", str(split), "--config", str(cfg)]
+    argv += ["--epochs", "1"]
+    # The parent uses 0.5/0.5; the data's own statistics (auto without weights) differ.
+    assert main([*argv, "--normalize", "half", "--out", str(tmp_path / "parent")]) == 0
+    parent = tmp_path / "parent" / "checkpoints" / "best.ckpt"
+    assert main([*argv, "--init-checkpoint", str(parent), "--out", str(tmp_path / "ft")]) == 0
+    _, meta = load_checkpoint(tmp_path / "ft" / "checkpoints" / "best.ckpt")
+    assert (meta.mean, meta.std) == ((0.5,) * 3, (0.5,) * 3)  # normalize: auto
+    ft_data = [*argv, "--init-checkpoint", str(parent), "--normalize", "data"]
+    assert main([*ft_data, "--out", str(tmp_path / "data")]) == 0
+    _, meta = load_checkpoint(tmp_path / "data" / "checkpoints" / "best.ckpt")
+    assert meta.mean != (0.5, 0.5, 0.5)  # an explicit choice still wins
+
+
 def test_unknown_config_key_names_the_file(tmp_path: Path, capsys) -> None:
     cfg = tmp_path / "bad.yaml"
     cfg.write_text("modle: unet-lite0\n", encoding="utf-8")

@@ -114,8 +114,8 @@ HELP: dict[str, str] = {
     "limit_val_batches": "validation batches (int) or fraction (float)",
     "patience": "early stopping patience in validations (0 = off)",
     "monitor": "metric choosing best.ckpt and early stopping: val_loss or val_miou",
-    "normalize": "input normalisation: auto (what the encoder weights expect, else data "
-    "statistics), imagenet, half (0.5/0.5) or data",
+    "normalize": "input normalisation: auto (the init_checkpoint's when fine-tuning, else what "
+    "the encoder weights expect, else data statistics), imagenet, half (0.5/0.5) or data",
     "gsd": "ground sampling distance of the data in metres (default: from tiles.csv)",
     "accelerator": "auto, cpu, gpu, mps",
     "devices": "devices to use (auto, a count or a list), for several GPUs",

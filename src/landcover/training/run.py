@@ -261,8 +261,10 @@ def make_loaders(
 def resolve_normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tuple]:
     """``(mean, std)`` for the model input, per ``cfg.normalize``.
 
-    ``auto``: what the encoder weights expect (0.5/0.5 for EfficientNet-Lite ImageNet weights,
-    ImageNet statistics for other ImageNet encoders), else the training data's statistics.
+    ``auto``: when fine-tuning (``init_checkpoint``), the checkpoint's own normalisation (its
+    weights expect it); else what the encoder weights expect (0.5/0.5 for EfficientNet-Lite
+    ImageNet weights, ImageNet statistics for other ImageNet encoders); else the training data's
+    statistics.
     """
     from landcover.models.pretrained import HALF, IMAGENET_MEAN, IMAGENET_STD, preprocessing_for
     from landcover.models.registry import parse_name
@@ -272,6 +274,11 @@ def resolve_normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tupl
         return IMAGENET_MEAN, IMAGENET_STD
     if cfg.normalize == "half":
         return HALF, HALF
+    if cfg.normalize == "auto" and cfg.init_checkpoint:
+        from landcover.models.checkpoint import read_checkpoint
+
+        _, meta = read_checkpoint(cfg.init_checkpoint)
+        return tuple(meta.mean), tuple(meta.std)
     if cfg.normalize == "auto":
         _, encoder = parse_name(cfg.model)
         pre = preprocessing_for(encoder, cfg.encoder_weights)
