@@ -50,7 +50,8 @@ def test_onnx_metadata_opens_in_deepness() -> None:
     assert props["standardization_mean"] == pytest.approx(meta["mean"]) and len(meta["mean"]) == 3
     assert props["standardization_std"] == pytest.approx(meta["std"]) and min(meta["std"]) > 0
     facts = list_models()[0].facts  # the card facts say the same
-    assert facts["mean"] == pytest.approx(meta["mean"]) and facts["std"] == pytest.approx(meta["std"])
+    assert facts["mean"] == pytest.approx(meta["mean"])
+    assert facts["std"] == pytest.approx(meta["std"])
     (inp,) = model.graph.input
     dims = [d.dim_value or d.dim_param for d in inp.type.tensor_type.shape.dim]
     assert isinstance(dims[0], str) and dims[1:] == [3, props["tile_size"], props["tile_size"]]
