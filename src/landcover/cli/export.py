@@ -38,7 +38,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--int8",
         nargs="+",
         metavar="IMAGES",
-        help="quantise to int8 (about 1.5x faster on CPUs with VNNI/AMX, a quarter of the size), "
+        help="quantise to int8 (about 1.4x faster on CPUs with VNNI/AMX, a quarter of the size), "
         "calibrating on images like those you will map: files or folders, of which "
         "--calibration-count are drawn at random",
     )

@@ -4,7 +4,7 @@ Weights become int8 per output channel, activations uint8 per tensor (QDQ format
 ``QuantizeLinear``/``DequantizeLinear`` nodes, so any ONNX Runtime and QGIS's Deepness read it).
 Activation ranges come from running the float model on ``count`` calibration tiles: images
 resampled to the model's GSD and cut (or reflection-padded) to its tile size, exactly as
-``predict`` feeds them. On CPUs with VNNI/AMX int8 convolutions run about 1.5x faster than
+``predict`` feeds them. On CPUs with VNNI/AMX the model runs about 1.4x faster in int8 than
 fp32 (see ``benchmarks/predict_throughput.py``). Needs ``onnx`` (the ``[train]`` extra).
 """
 
