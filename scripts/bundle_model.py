@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 from pathlib import Path
 
 from landcover.bundled import WEIGHTS_DIR
+from landcover.data.pairs import find_pairs
+from landcover.data.split import read_split, select_split
 from landcover.inference.export import export_onnx
-from landcover.inference.quantize import pick_images, quantize_onnx
+from landcover.inference.quantize import pick_images
 from landcover.io.atomic import write_text_atomic
 from landcover.models.checkpoint import load_checkpoint, save_weights
 
@@ -39,19 +40,14 @@ def main() -> None:
     model, meta = load_checkpoint(args.run / "checkpoints" / "best.ckpt")
     WEIGHTS_DIR.mkdir(parents=True, exist_ok=True)
     onnx_path = WEIGHTS_DIR / f"{args.name}.onnx"
+    calibration = None
     if args.int8:
-        images = [args.int8]
+        images: list[Path] = [args.int8]
         if args.split:
-            from landcover.data.split import read_split
-
-            split = read_split(args.split)
-            images = [args.int8 / f for f, part in split.items() if part == "train"]
+            pairs = find_pairs(args.int8).pairs
+            images = [p.image for p in select_split(pairs, read_split(args.split), "train")]
         calibration = pick_images(images, args.calibration_count)
-        with tempfile.TemporaryDirectory() as tmp:
-            fp32 = export_onnx(model, meta, Path(tmp) / "fp32.onnx", tile_size=args.tile_size)
-            quantize_onnx(fp32, onnx_path, calibration, overwrite=True)
-    else:
-        export_onnx(model, meta, onnx_path, tile_size=args.tile_size)
+    export_onnx(model, meta, onnx_path, tile_size=args.tile_size, calibration=calibration)
     save_weights(WEIGHTS_DIR / f"{args.name}.pt", model, meta, half=True)
     facts = {
         "architecture": meta.arch,

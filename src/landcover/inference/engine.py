@@ -97,6 +97,14 @@ def class_labels(probs: np.ndarray) -> np.ndarray:
     return labels
 
 
+def pad_to_tile(image: np.ndarray, size: int) -> np.ndarray:
+    """Pad ``(H, W, C)`` by reflection at the bottom and right to at least ``size`` a side."""
+    pad_h, pad_w = max(0, size - image.shape[0]), max(0, size - image.shape[1])
+    if not (pad_h or pad_w):
+        return image
+    return np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+
+
 def _tta_batch(predictor: Predictor, x: np.ndarray) -> np.ndarray:
     """Average predictions over identity, two flips and a quarter turn."""
     acc = predictor.predict_batch(x)
@@ -130,9 +138,7 @@ def predict_model_grid(
     meta = predictor.meta
     size = meta.tile_size
     height, width = image.shape[:2]
-    pad_h, pad_w = max(0, size - height), max(0, size - width)
-    if pad_h or pad_w:
-        image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+    image = pad_to_tile(image, size)
     x = normalise(image, meta)
     ph, pw = image.shape[:2]
     windows = grid(ph, pw, size, overlap)

@@ -29,8 +29,12 @@ def export_onnx(
     *,
     tile_size: int | None = None,
     overlap_percent: int = 25,
+    calibration: Sequence[str | Path] | None = None,
 ) -> Path:
     """Write ``model`` (logits out) as an ONNX file with softmax and metadata, atomically.
+
+    With ``calibration`` images the file is int8-quantised
+    (:func:`~landcover.inference.quantize.quantize_onnx`), otherwise float32.
 
     Args:
         model: a torch ``nn.Module`` returning logits ``(N, K, H, W)``.
@@ -39,6 +43,7 @@ def export_onnx(
         out: the ``.onnx`` file to write.
         tile_size: fixed input side ``S`` of the exported graph.
         overlap_percent: ``tiles_overlap`` advertised to Deepness.
+        calibration: image files to calibrate int8 quantisation on.
 
     Returns:
         The written path.
@@ -58,6 +63,14 @@ def export_onnx(
         raise LandcoverError("output folder does not exist", out.parent)
     if not os.access(out.parent, os.W_OK | os.X_OK):
         raise LandcoverError("output folder is not writable", out.parent)
+    if calibration:
+        from landcover.inference.quantize import quantize_onnx
+
+        with tempfile.TemporaryDirectory(prefix="landcover-export-") as tmp:
+            fp32 = export_onnx(
+                model, meta, Path(tmp) / "fp32.onnx", overlap_percent=overlap_percent
+            )
+            return quantize_onnx(fp32, out, calibration, overwrite=True)
     wrapped = with_softmax(model.eval())
     dummy = torch.zeros(1, meta.in_channels, meta.tile_size, meta.tile_size)
     tmp = out.with_name(f".{out.name}.tmp")
@@ -101,10 +114,7 @@ def export_checkpoint(
     overwrite: bool = False,
     calibration: Sequence[str | Path] | None = None,
 ) -> Path:
-    """Load a checkpoint and :func:`export_onnx` it; returns the written path.
-
-    With ``calibration`` images the model is written int8-quantised
-    (:func:`~landcover.inference.quantize.quantize_onnx`), otherwise float32.
+    """Load a checkpoint and :func:`export_onnx` it (int8 with ``calibration``); returns the path.
 
     Raises:
         LandcoverError: when ``checkpoint`` is a folder or an ONNX file, or ``out`` already
@@ -123,19 +133,14 @@ def export_checkpoint(
     if out.is_file() and not overwrite:
         raise LandcoverError("already exists; use --overwrite to replace it", out)
     model, meta = load_checkpoint(checkpoint)
-    if not calibration:
-        return export_onnx(model, meta, out, tile_size=tile_size, overlap_percent=overlap_percent)
-    from landcover.inference.quantize import quantize_onnx
-
-    with tempfile.TemporaryDirectory(prefix="landcover-export-") as tmp:
-        fp32 = export_onnx(
-            model,
-            meta,
-            Path(tmp) / "fp32.onnx",
-            tile_size=tile_size,
-            overlap_percent=overlap_percent,
-        )
-        return quantize_onnx(fp32, out, calibration, overwrite=True)
+    return export_onnx(
+        model,
+        meta,
+        out,
+        tile_size=tile_size,
+        overlap_percent=overlap_percent,
+        calibration=calibration,
+    )
 
 
 def with_softmax(model: Any) -> Any:

@@ -17,7 +17,13 @@ from pathlib import Path
 import numpy as np
 
 from landcover.errors import LandcoverError
-from landcover.inference.engine import model_scale, normalise, resize_image
+from landcover.inference.engine import (
+    fill_invalid,
+    model_scale,
+    normalise,
+    pad_to_tile,
+    resize_image,
+)
 from landcover.models.meta import ModelMeta
 
 DEFAULT_COUNT = 16
@@ -49,26 +55,24 @@ def calibration_tiles(
     Each image is resampled from ``gsd_m`` (default: its georeferencing or ``tiles.csv``) to the
     model's GSD; a random ``S x S`` window is taken, or the image is reflection-padded to it.
     """
+    from landcover.data.tiling import Window
     from landcover.inference.predict import scene_gsd
-    from landcover.io.images import read_rgb
     from landcover.io.raster import RasterReader
 
     rng = np.random.default_rng(seed)
     size = meta.tile_size
     for path in map(Path, images):
         with RasterReader(path) as reader:
-            info_gsd = reader.info.gsd_m
-        image = read_rgb(path)
-        scale = model_scale(scene_gsd(path, info_gsd, gsd_m), meta.gsd_m)
+            info = reader.info
+            rgb, valid = reader.read(Window(0, 0, info.height, info.width))
+        image = fill_invalid(rgb, valid, meta)
+        scale = model_scale(scene_gsd(path, info.gsd_m, gsd_m), meta.gsd_m)
         h, w = image.shape[:2]
         image = resize_image(image, max(1, round(h * scale)), max(1, round(w * scale)))
         h, w = image.shape[:2]
         r = int(rng.integers(0, h - size + 1)) if h > size else 0
         c = int(rng.integers(0, w - size + 1)) if w > size else 0
-        image = image[r : r + size, c : c + size]
-        pad_h, pad_w = size - image.shape[0], size - image.shape[1]
-        if pad_h or pad_w:
-            image = np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+        image = pad_to_tile(image[r : r + size, c : c + size], size)
         yield normalise(image, meta)[None]
 
 
