@@ -93,3 +93,13 @@ def test_class_labels_is_argmax_with_first_class_on_ties() -> None:
     assert labels.dtype == np.uint8
     np.testing.assert_array_equal(labels, probs.argmax(axis=0))
     assert (labels[0, :5] == 0).all() and (labels[1, :5] == 2).all()
+
+
+def test_labels_and_confidence_give_argmax_and_max() -> None:
+    from landcover.inference.engine import labels_and_confidence
+
+    probs = np.random.default_rng(4).random((K, 19, 23), dtype=np.float32)
+    labels, confidence = labels_and_confidence(probs)
+    np.testing.assert_array_equal(labels, probs.argmax(axis=0))
+    np.testing.assert_array_equal(confidence, probs.max(axis=0))
+    assert confidence.dtype == np.float32

@@ -37,7 +37,7 @@ from landcover.evaluation.report import (
     write_per_image_csv,
 )
 from landcover.evaluation.samples import Sample, TopN, make_sample
-from landcover.inference.engine import class_labels
+from landcover.inference.engine import labels_and_confidence
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.images import read_mask_rgb
 from landcover.models.meta import check_schema
@@ -269,8 +269,7 @@ def evaluate_pairs(
             raise LandcoverError(
                 f"prediction has shape {probs.shape}, expected {(k, *truth.shape)}", pair.image
             )
-        pred = class_labels(probs)
-        confidence = probs.max(axis=0)
+        pred, confidence = labels_and_confidence(probs)
         del probs
         cm = confusion_matrix(truth, pred, k, schema.ignore_index)
         total += cm
