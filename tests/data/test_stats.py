@@ -16,7 +16,7 @@ from landcover.data.pairs import find_pairs
 from landcover.data.stats import compute_stats, mask_counts
 from landcover.errors import LandcoverError
 from landcover.io import atomic
-from landcover.io.atomic import atomic_path, prepare_output_dir
+from landcover.io.atomic import atomic_path, prepare_output_dir, prepare_output_file
 from landcover.schema import DEEPGLOBE, DUBAI
 from landcover.viz.distribution import plot_class_distribution
 from tests.helpers import label_grid, write_image, write_mask
@@ -123,6 +123,20 @@ def test_output_folder_not_writable(tmp_path: Path, monkeypatch) -> None:
     with pytest.raises(LandcoverError, match="not writable") as e:
         prepare_output_dir(out, ["a.json"])
     assert str(e.value).startswith(str(out))
+
+
+def test_prepare_output_file_refusals(tmp_path: Path) -> None:
+    with pytest.raises(LandcoverError, match="is a folder; give the name of the CSV to write"):
+        prepare_output_file(tmp_path, "the CSV")
+    with pytest.raises(LandcoverError, match="output folder does not exist") as e:
+        prepare_output_file(tmp_path / "nope" / "a.csv", "the CSV")
+    assert str(e.value).startswith(str(tmp_path / "nope"))
+    done = tmp_path / "a.csv"
+    done.write_text("x")
+    with pytest.raises(LandcoverError, match="already exists; use --overwrite"):
+        prepare_output_file(done, "the CSV")
+    assert prepare_output_file(done, "the CSV", overwrite=True) == done
+    assert done.read_text() == "x"  # only checked, never touched
 
 
 def test_atomic_path_leaves_nothing_on_failure(tmp_path: Path) -> None:

@@ -118,3 +118,5 @@ def test_quantize_refusals(tiny_checkpoint: Path, int8_model: Path, tmp_path: Pa
         quantize_onnx(int8_model, tmp_path / "x.onnx", [])
     with pytest.raises(LandcoverError, match="is a folder"):
         quantize_onnx(int8_model, tmp_path, [tmp_path])
+    with pytest.raises(LandcoverError, match="output folder does not exist"):
+        quantize_onnx(int8_model, tmp_path / "nope" / "x.onnx", [tmp_path])

@@ -17,6 +17,7 @@ from typing import Any
 
 from landcover.errors import LandcoverError, require_torch
 from landcover.inference.onnx_meta import OPSET, deepness_metadata
+from landcover.io.atomic import prepare_output_file
 from landcover.models.meta import ModelMeta
 
 IR_VERSION = 8  # ONNX Runtime >= 1.13 reads IR 8; newer IRs are refused by older builds.
@@ -57,12 +58,7 @@ def export_onnx(
         if tile_size < 32 or tile_size % 32:
             raise LandcoverError(f"--tile-size {tile_size} must be a positive multiple of 32")
         meta = dataclasses.replace(meta, tile_size=int(tile_size))
-    if out.is_dir():
-        raise LandcoverError("is a folder; give the name of the ONNX file to write", out)
-    if not out.parent.is_dir():
-        raise LandcoverError("output folder does not exist", out.parent)
-    if not os.access(out.parent, os.W_OK | os.X_OK):
-        raise LandcoverError("output folder is not writable", out.parent)
+    prepare_output_file(out, "the ONNX file", overwrite=True)
     if calibration:
         from landcover.inference.quantize import quantize_onnx
 
@@ -130,8 +126,7 @@ def export_checkpoint(
         raise LandcoverError(
             "is already an ONNX model; export needs a checkpoint (.ckpt, .pt)", src
         )
-    if out.is_file() and not overwrite:
-        raise LandcoverError("already exists; use --overwrite to replace it", out)
+    prepare_output_file(out, "the ONNX file", overwrite=overwrite)
     model, meta = load_checkpoint(checkpoint)
     return export_onnx(
         model,

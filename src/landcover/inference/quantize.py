@@ -90,8 +90,8 @@ def quantize_onnx(
     and output names, so it is used exactly like the float model.
 
     Raises:
-        LandcoverError: for an unreadable source, no calibration images, or an existing ``out``
-            without ``overwrite``.
+        LandcoverError: for an unreadable source, no calibration images, or an ``out`` that
+            :func:`~landcover.io.atomic.prepare_output_file` refuses.
     """
     import onnx
     from onnxruntime.quantization import (
@@ -103,15 +103,10 @@ def quantize_onnx(
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
     from landcover.inference.onnx_backend import OnnxPredictor
-    from landcover.io.atomic import atomic_path
+    from landcover.io.atomic import atomic_path, prepare_output_file
 
-    src, out = Path(src), Path(out)
-    if out.is_dir():
-        raise LandcoverError("is a folder; give the name of the ONNX file to write", out)
-    if not out.parent.is_dir():
-        raise LandcoverError("output folder does not exist", out.parent)
-    if out.exists() and not overwrite:
-        raise LandcoverError("already exists; use --overwrite to replace it", out)
+    src = Path(src)
+    out = prepare_output_file(out, "the ONNX file", overwrite=overwrite)
     if not images:
         raise LandcoverError("no calibration images given for int8 quantisation")
     predictor = OnnxPredictor(src)

@@ -86,3 +86,30 @@ def prepare_output_dir(out: str | Path, outputs: Sequence[str], overwrite: bool 
     except OSError as e:
         raise LandcoverError("output folder is not writable", p) from e
     return p
+
+
+def prepare_output_file(out: str | Path, what: str, overwrite: bool = False) -> Path:
+    """Check that the file ``out`` may be written: its folder exists and is writable.
+
+    Args:
+        out: the file to write.
+        what: what the file is, for the error when ``out`` is a folder ("the ONNX file").
+        overwrite: allow replacing ``out`` when it already exists.
+
+    Returns:
+        ``out`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        LandcoverError: when ``out`` is a folder, its folder is missing or not writable, or it
+            exists and ``overwrite`` is false.
+    """
+    p = Path(out)
+    if p.is_dir():
+        raise LandcoverError(f"is a folder; give the name of {what} to write", p)
+    if not p.parent.is_dir():
+        raise LandcoverError("output folder does not exist", p.parent)
+    if not os.access(p.parent, os.W_OK | os.X_OK):
+        raise LandcoverError("output folder is not writable", p.parent)
+    if p.exists() and not overwrite:
+        raise LandcoverError("already exists; use --overwrite to replace it", p)
+    return p
