@@ -15,11 +15,12 @@ so ``landcover evaluate --split OUT --subset test`` scores exactly the unseen on
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from landcover.data.split import read_split, write_split
 
 MIN_CORRELATION = 0.9
 MIN_MARGIN = 0.1
@@ -83,8 +84,7 @@ def main() -> None:
     ap.add_argument("out", type=Path, help="CSV to write: the unseen quadrants as 'test'")
     args = ap.parse_args()
 
-    with args.split.open(newline="") as fh:
-        split = {r["file"]: r["split"] for r in csv.DictReader(fh)}
+    split = read_split(args.split)
     names = sorted(split)
     e = edges([args.data / n for n in names])
     pairs = neighbour_pairs(correlation(e["right"], e["left"]))
@@ -92,10 +92,7 @@ def main() -> None:
     root = groups(len(names), pairs)
     touched = {root[i] for i, n in enumerate(names) if split[n] == "train"}
     unseen = [n for i, n in enumerate(names) if split[n] != "train" and root[i] not in touched]
-    with args.out.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["file", "split"])
-        w.writerows((n, "test") for n in unseen)
+    write_split(args.out, dict.fromkeys(unseen, "test"))
     held = sum(s != "train" for s in split.values())
     print(f"{len(pairs)} neighbour pairs; {len(unseen)} of {held} held-out quadrants unseen")
 
