@@ -86,3 +86,33 @@ def test_auto_class_weights_are_inverse_frequency(loaders) -> None:
         counts += np.bincount(train_set.arrays(i)[1].ravel(), minlength=7)
     mean = counts[:6].mean()
     assert w == [round(min(10, max(0.1, mean / c)), 4) for c in counts[:6]] + [1.0]
+
+
+def test_hue_and_saturation_jitter_change_colours_but_not_labels() -> None:
+    rng = np.random.default_rng(2)
+    image = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    labels = rng.integers(0, 7, (32, 32), dtype=np.uint8)
+    plain = train_transform("crop", 32, fill_label=6, color_jitter=0, seed=3)
+    jitter = train_transform(
+        "crop", 32, fill_label=6, color_jitter=0, seed=3, saturation_jitter=0.5, hue_jitter=0.1
+    )
+    changed = 0
+    for _ in range(8):  # the same seed: the same crops, flips and rotations in both
+        (img_p, lab_p), (img_j, lab_j) = plain(image, labels), jitter(image, labels)
+        np.testing.assert_array_equal(lab_j, lab_p)
+        changed += not np.array_equal(img_j, img_p)
+    assert 0 < changed < 8  # applied to about half of the samples (p = 0.5)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("hue_jitter", 0.6, "hue_jitter: 0.6 must be in [0, 0.5]"),
+        ("saturation_jitter", -0.1, "saturation_jitter: -0.1 must be >= 0"),
+    ],
+)
+def test_colour_jitter_bounds_are_checked(key: str, value: float, message: str) -> None:
+    from landcover.errors import LandcoverError
+
+    with pytest.raises(LandcoverError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load_config(None, {key: value})

@@ -18,8 +18,10 @@ def train_transform(
     scale_jitter: float = 0.0,
     color_jitter: float = 0.2,
     seed: int | None = None,
+    saturation_jitter: float = 0.0,
+    hue_jitter: float = 0.0,
 ) -> Transform:
-    """Random crop (or resize) to ``size``, flips, rot90, brightness/contrast, scale jitter.
+    """Random crop (or resize) to ``size``, flips, rot90, colour jitter, scale jitter.
 
     Args:
         crop_mode: ``crop`` (random crops at native resolution, padded when the image is
@@ -29,6 +31,8 @@ def train_transform(
         scale_jitter: random rescale amplitude (0.2 = +-20 %), 0 = off.
         color_jitter: brightness/contrast amplitude, 0 = off.
         seed: seed of the augmentation random generator (reproducible runs).
+        saturation_jitter: saturation factor amplitude (0.3 = x0.7..1.3), 0 = off.
+        hue_jitter: hue shift amplitude, a fraction of the colour circle (<= 0.5), 0 = off.
     """
     import albumentations as A
 
@@ -58,6 +62,12 @@ def train_transform(
         steps.append(
             A.RandomBrightnessContrast(
                 brightness_limit=color_jitter, contrast_limit=color_jitter, p=0.5
+            )
+        )
+    if saturation_jitter > 0 or hue_jitter > 0:
+        steps.append(
+            A.ColorJitter(
+                brightness=0, contrast=0, saturation=saturation_jitter, hue=hue_jitter, p=0.5
             )
         )
     pipeline = A.Compose(steps, seed=seed)

@@ -41,6 +41,8 @@ class TrainConfig:
     crop_size: int = 256
     scale_jitter: float = 0.0
     color_jitter: float = 0.2
+    saturation_jitter: float = 0.0
+    hue_jitter: float = 0.0
     batch_size: int = 8
     val_batch_size: int = 4
     epochs: int = 50
@@ -92,6 +94,9 @@ HELP: dict[str, str] = {
     "crop_size": "training crop (or resize) size in pixels, a multiple of 32",
     "scale_jitter": "random scale jitter amplitude (0.2 = +-20%%), 0 = off",
     "color_jitter": "brightness/contrast jitter amplitude, 0 = off",
+    "saturation_jitter": "saturation jitter amplitude (0.3 = factor 0.7..1.3), 0 = off",
+    "hue_jitter": "hue shift amplitude as a fraction of the colour circle (0.03 = +-11 degrees), "
+    "0 = off",
     "batch_size": "training batch size",
     "val_batch_size": "validation batch size (whole images)",
     "epochs": "maximum number of epochs",
@@ -178,6 +183,10 @@ def validate(cfg: TrainConfig, source: str | Path | None = None) -> None:
     for name in ("batch_size", "val_batch_size", "epochs", "val_every"):
         if int(getattr(cfg, name)) < 1:
             raise LandcoverError(f"{name}: must be at least 1", source)
+    if not 0 <= cfg.hue_jitter <= 0.5:
+        raise LandcoverError(f"hue_jitter: {cfg.hue_jitter} must be in [0, 0.5]", source)
+    if cfg.saturation_jitter < 0:
+        raise LandcoverError(f"saturation_jitter: {cfg.saturation_jitter} must be >= 0", source)
     if cfg.lr <= 0:
         raise LandcoverError(f"lr: {cfg.lr} must be positive", source)
     if not 0 < cfg.val_fraction < 1:

@@ -168,6 +168,7 @@ def train(
         logger=False,
         callbacks=callbacks,
         deterministic=False,
+        benchmark=True,  # fixed-size crops: let cuDNN pick the fastest kernels
         log_every_n_steps=50,
         enable_model_summary=False,
     )
@@ -233,7 +234,14 @@ def make_loaders(
         train_pairs,
         schema,
         train_transform(
-            cfg.crop_mode, cfg.crop_size, fill, cfg.scale_jitter, cfg.color_jitter, cfg.seed
+            cfg.crop_mode,
+            cfg.crop_size,
+            fill,
+            cfg.scale_jitter,
+            cfg.color_jitter,
+            cfg.seed,
+            cfg.saturation_jitter,
+            cfg.hue_jitter,
         ),
         cache=cfg.cache,
     )
