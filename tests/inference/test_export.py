@@ -100,3 +100,31 @@ def test_bf16_autocast_gives_probabilities(tiny_checkpoint: Path) -> None:
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-3)
     with pytest.raises(LandcoverError, match="unknown precision"):
         load_predictor(tiny_checkpoint, precision="fp8")
+
+
+def test_fpn_merge_exports_as_pairwise_adds(tmp_path: Path) -> None:
+    """The FPN's level merge leaves no Concat + ReduceSum in the graph; outputs are unchanged."""
+    pytest.importorskip("segmentation_models_pytorch")
+    import onnxruntime as ort
+
+    from landcover.inference.export import export_onnx, with_pairwise_merge
+    from landcover.models.checkpoint import build_model
+
+    meta = ModelMeta(arch="fpn-mobilenet_v2", schema=DEEPGLOBE, tile_size=64, gsd_m=1.2)
+    torch.manual_seed(0)
+    model = build_model(meta).eval()
+    rewritten = with_pairwise_merge(model)
+    assert rewritten is not model  # a copy: the caller's model keeps smp's block
+    assert type(model.decoder.merge).__name__ == "MergeBlock"
+    assert type(rewritten.decoder.merge).__name__ == "PairwiseAdd"
+    out = export_onnx(model, meta, tmp_path / "fpn.onnx")
+    ops = [n.op_type for n in onnx.load(str(out)).graph.node]
+    assert "ReduceSum" in ops  # the softmax's sum over classes, only
+    assert sum(op == "ReduceSum" for op in ops) == 1 and "Concat" not in ops
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = torch.softmax(model(x), dim=1).numpy()
+    got = ort.InferenceSession(str(out)).run(None, {"input": x.numpy()})[0]
+    np.testing.assert_allclose(got, expected, atol=1e-5)
+    seed = build_model(META)
+    assert with_pairwise_merge(seed) is seed  # nothing to rewrite
