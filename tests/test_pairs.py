@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from landcover.data.pairs import find_pairs, gsd_of, read_image_table, read_tiles_csv
+from landcover.data.pairs import (
+    find_pairs,
+    gsd_of,
+    read_image_table,
+    read_tiles_csv,
+    tiles_row,
+)
 from landcover.errors import LandcoverError
 from tests.helpers import label_grid, write_image, write_mask
 
@@ -72,6 +78,23 @@ def test_tiles_csv_and_gsd(dataset) -> None:
     with pytest.raises(LandcoverError, match="different ground sampling distances"):
         gsd_of(find_pairs(root).pairs, read_tiles_csv(root))
     assert read_tiles_csv(root / "nowhere") == {}
+
+
+def test_tiles_row_finds_one_image_as_the_table_does(dataset) -> None:
+    root, _ = dataset
+    assert tiles_row(root / "tile0_sat.jpg") is None  # no tiles.csv at all
+    (root.parent / "tiles.csv").write_text(
+        "image,gsd_m\n./data/../data/tile0_sat.jpg,0.5\ndata/tile1_sat.jpg,1.2\n,9\n"
+    )
+    table = read_tiles_csv(root)
+    for name in ("tile0_sat.jpg", "tile1_sat.jpg"):
+        row = tiles_row(root / name)
+        assert row is not None and row == table[(root / name).resolve()]
+    assert tiles_row(root / "tile0_sat.jpg")["gsd_m"] == "0.5"  # normalised path matches
+    assert tiles_row(root / "other_sat.jpg") is None
+    (root.parent / "tiles.csv").write_text("file,gsd_m\nx,1\n")
+    with pytest.raises(LandcoverError, match="no 'image' column"):
+        tiles_row(root / "tile0_sat.jpg")
 
 
 def test_read_image_table_errors(tmp_path: Path) -> None:

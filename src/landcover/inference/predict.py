@@ -134,10 +134,10 @@ def scene_gsd(path: Path, info_gsd: float | None, gsd_m: float | None) -> float 
         return float(gsd_m)
     if info_gsd is not None:
         return info_gsd
-    from landcover.data.pairs import read_tiles_csv
+    from landcover.data.pairs import tiles_row
 
     try:
-        row = read_tiles_csv(path.parent).get(path.resolve())
+        row = tiles_row(path)
     except LandcoverError:
         return None
     if row and row.get("gsd_m"):
