@@ -116,3 +116,23 @@ def test_colour_jitter_bounds_are_checked(key: str, value: float, message: str) 
 
     with pytest.raises(LandcoverError, match=message.replace("[", r"\[").replace("]", r"\]")):
         load_config(None, {key: value})
+
+
+def test_building_the_augmentation_makes_no_network_call() -> None:
+    import subprocess
+    import sys
+
+    code = """
+import os, urllib.request
+os.environ.pop("NO_ALBUMENTATIONS_UPDATE", None)
+calls = []
+def refuse(self, url, *args, **kwargs):
+    calls.append(getattr(url, "full_url", url))
+    raise OSError("offline")
+urllib.request.OpenerDirector.open = refuse
+from landcover.training.augment import train_transform
+train_transform("crop", 32, fill_label=6)
+print(calls)
+"""
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert res.stdout.strip() == "[]", res.stdout + res.stderr

@@ -5,6 +5,8 @@ Masks are only ever resized with nearest neighbour, so no blended colour becomes
 
 from __future__ import annotations
 
+import os
+
 import cv2
 import numpy as np
 
@@ -34,6 +36,8 @@ def train_transform(
         saturation_jitter: saturation factor amplitude (0.3 = x0.7..1.3), 0 = off.
         hue_jitter: hue shift amplitude, a fraction of the colour circle (<= 0.5), 0 = off.
     """
+    # albumentations asks PyPI for a newer version at import (up to 2 s, a warning offline).
+    os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     import albumentations as A
 
     steps: list = []
