@@ -131,9 +131,7 @@ def tiles_row(image: str | Path) -> dict[str, str] | None:
         return None
     folder, rows = _read_image_rows(path)
     target = str(image)
-    return next(
-        (r for r in rows if os.path.normpath(os.path.join(folder, r["image"])) == target), None
-    )
+    return next((r for r in rows if _row_path(folder, r) == target), None)
 
 
 def _find_tiles_csv(root: str | Path) -> Path | None:
@@ -156,7 +154,12 @@ def read_image_table(path: str | Path) -> dict[Path, dict[str, str]]:
     folder, rows = _read_image_rows(path)
     # Resolving the folder once and normalising the joins is ~100x faster than resolving every
     # row (DeepGlobe's tiles.csv has 2376 rows); symlinks inside the folder are not followed.
-    return {Path(os.path.normpath(os.path.join(folder, r["image"]))): r for r in rows}
+    return {Path(_row_path(folder, r)): r for r in rows}
+
+
+def _row_path(folder: str, row: dict[str, str]) -> str:
+    """The normalised absolute path of a row's ``image`` (relative to the CSV's ``folder``)."""
+    return os.path.normpath(os.path.join(folder, row["image"]))
 
 
 def _read_image_rows(path: str | Path) -> tuple[str, list[dict[str, str]]]:
