@@ -1,8 +1,10 @@
 """Validate a dataset folder: pairs, unreadable files, size mismatches, off-palette masks.
 
 Errors make a dataset unusable as it is (an unreadable or truncated file, an image and mask of
-different sizes, no pairs at all); warnings are worth knowing but harmless (files without a
-partner, off-palette mask pixels, which become the ignore index, masks that are all ignore).
+different sizes, a colour mask under an index schema, no pairs at all); warnings are worth knowing
+but harmless (files without a partner, off-palette mask pixels or index values that are no class,
+which become the ignore index, masks that are all ignore, single-channel masks under an RGB
+schema).
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from tqdm import tqdm
 
 from landcover.data.pairs import Pair, find_pairs
 from landcover.errors import LandcoverError
-from landcover.io.images import read_mask_rgb, read_rgb
-from landcover.schema import RGB, ClassSchema
+from landcover.io.images import read_rgb
+from landcover.io.masks import MaskFormatError, read_mask_labels
+from landcover.schema import RGB, ClassSchema, EncodedMask
 
 Level = Literal["error", "warning"]
 
@@ -26,9 +29,12 @@ KINDS: dict[str, tuple[Level, str]] = {
     "no_pairs": ("error", "no image/mask pairs"),
     "unreadable": ("error", "unreadable or truncated files"),
     "size_mismatch": ("error", "image/mask size mismatches"),
+    "colour_mask": ("error", "colour masks, index schema"),
     "unpaired_image": ("warning", "images without a mask"),
     "unpaired_mask": ("warning", "masks without an image"),
+    "single_channel": ("warning", "single-channel masks"),
     "off_palette": ("warning", "masks with off-palette pixels"),
+    "off_range": ("warning", "masks with unknown values"),
     "all_ignore": ("warning", "masks entirely ignored"),
 }
 
@@ -157,20 +163,20 @@ def check_pair(
 ) -> list[Finding]:
     """Check one pair (image read with ``bands``); returns its findings (empty when fine)."""
     findings: list[Finding] = []
-    shapes: list[tuple[int, ...]] = []
-    rgb = None
-    readers = ((pair.image, lambda p: read_rgb(p, bands)), (pair.mask, read_mask_rgb))
-    for path, reader in readers:
-        try:
-            arr = reader(path)
-        except LandcoverError as e:
-            findings.append(Finding("unreadable", path, e.message))
-            continue
-        shapes.append(arr.shape[:2])
-        rgb = arr
-    if findings:
+    image = encoded = None
+    try:
+        image = read_rgb(pair.image, bands)
+    except LandcoverError as e:
+        findings.append(Finding("unreadable", pair.image, e.message))
+    try:
+        encoded = read_mask_labels(pair.mask, schema, log_warning=False)
+    except MaskFormatError as e:
+        findings.append(Finding("colour_mask", pair.mask, e.message))
+    except LandcoverError as e:
+        findings.append(Finding("unreadable", pair.mask, e.message))
+    if image is None or encoded is None:
         return findings
-    (ih, iw), (mh, mw) = shapes
+    (ih, iw), (mh, mw) = image.shape[:2], encoded.labels.shape
     if (ih, iw) != (mh, mw):
         return [
             Finding(
@@ -180,13 +186,19 @@ def check_pair(
                 {"image_size": [iw, ih], "mask_size": [mw, mh]},
             )
         ]
-    assert rgb is not None
-    encoded = schema.encode(rgb)
-    if encoded.off_palette:
+    return mask_findings(pair.mask, encoded, schema)
+
+
+def mask_findings(path: Path, encoded: EncodedMask, schema: ClassSchema) -> list[Finding]:
+    """Warnings about one readable mask: its format, pixels that are no class, all ignored."""
+    findings: list[Finding] = []
+    if encoded.warning:
+        findings.append(Finding("single_channel", path, encoded.warning))
+    if encoded.off_colors:
         findings.append(
             Finding(
                 "off_palette",
-                pair.mask,
+                path,
                 f"{encoded.off_palette} off-palette pixels ({format_colors(encoded.off_colors)}), "
                 "counted as ignored",
                 {
@@ -195,15 +207,38 @@ def check_pair(
                 },
             )
         )
+    if encoded.off_values:
+        findings.append(
+            Finding(
+                "off_range",
+                path,
+                f"{encoded.off_palette} pixels with values that are no class "
+                f"({format_values(encoded.off_values)}; classes 0..{schema.num_classes - 1}), "
+                "counted as ignored",
+                {
+                    "pixels": encoded.off_palette,
+                    "values": [[v, n] for v, n in sorted(encoded.off_values.items())],
+                },
+            )
+        )
     if schema.ignore_index is not None and not (encoded.labels != schema.ignore_index).any():
         findings.append(
             Finding(
                 "all_ignore",
-                pair.mask,
+                path,
                 f"every pixel is {schema.classes[schema.ignore_index]!r} (ignored)",
             )
         )
     return findings
+
+
+def format_values(values: dict[int, int], limit: int = 3) -> str:
+    """``"255 x3, 9 x1"``: the most frequent index-mask values first, at most ``limit``."""
+    items = sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))
+    text = ", ".join(f"{v} x{n}" for v, n in items[:limit])
+    if len(items) > limit:
+        text += f", {len(items) - limit} more values"
+    return text
 
 
 def format_colors(colors: dict[RGB, int], limit: int = 3) -> str:

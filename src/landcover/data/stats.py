@@ -1,8 +1,10 @@
 """Class statistics of a set of masks: pixel counts, fractions, per-image class presence.
 
-Counting is vectorised: each mask is encoded through the schema's lookup table and the labels are
-counted with whole-array NumPy operations (the seed compared every pixel with every class colour
-in a Python loop; ``benchmarks/stats.py`` measures the difference).
+Counting is vectorised: each mask is read in its schema's format
+(:func:`~landcover.io.masks.read_mask_labels`: RGB colours through the palette's lookup table, or
+class indices) and the labels are counted with whole-array NumPy operations (the seed compared
+every pixel with every class colour in a Python loop; ``benchmarks/stats.py`` measures the
+difference).
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from tqdm import tqdm
 from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError
 from landcover.io.atomic import write_text_atomic
-from landcover.io.images import read_mask_rgb
-from landcover.schema import ClassSchema, count_labels
+from landcover.io.masks import read_mask_labels
+from landcover.schema import ClassSchema, EncodedMask, count_labels
 
 STATS_JSON = "class_stats.json"
 PER_IMAGE_CSV = "per_image.csv"
@@ -37,7 +39,8 @@ class MaskStats:
         mask: the mask file.
         counts: ``int64`` pixel count per class, shape ``(K,)``; off-palette pixels are counted
             in the ignore class (or nowhere when the schema has none).
-        off_palette: pixels whose colour is not in the palette.
+        off_palette: pixels whose colour is not in the palette (index masks: whose value is
+            neither a class nor the ignore value).
         pixels: pixels in the mask (height x width).
     """
 
@@ -93,14 +96,19 @@ class DatasetStats:
         }
 
 
-def mask_counts(rgb: np.ndarray, schema: ClassSchema) -> tuple[np.ndarray, int]:
-    """Count the pixels of each class in an RGB mask ``(H, W, 3)`` ``uint8``.
+def mask_counts(mask: np.ndarray | EncodedMask, schema: ClassSchema) -> tuple[np.ndarray, int]:
+    """Count the pixels of each class in a mask.
+
+    Args:
+        mask: an encoded mask (:func:`~landcover.io.masks.read_mask_labels`), or a mask array
+            in ``schema``'s format: RGB ``(H, W, 3)`` ``uint8``, or index values ``(H, W)``.
+        schema: the class schema.
 
     Returns:
         ``(counts, off_palette)``: ``int64`` counts ``(K,)`` and the number of off-palette
         pixels (counted in the ignore class when the schema has one).
     """
-    encoded = schema.encode(rgb)
+    encoded = mask if isinstance(mask, EncodedMask) else schema.encode_mask(mask)
     return count_labels(encoded.labels, schema.num_classes), encoded.off_palette
 
 
@@ -109,7 +117,8 @@ def compute_stats(
 ) -> DatasetStats:
     """Count class pixels in the mask of every pair.
 
-    A mask that cannot be read is listed in :attr:`DatasetStats.failures` and the run goes on.
+    A mask that cannot be read is listed in :attr:`DatasetStats.failures` and the run goes on;
+    a mask whose format looks wrong for ``schema`` is logged as a warning naming the file.
 
     Raises:
         LandcoverError: when ``pairs`` is empty.
@@ -120,12 +129,12 @@ def compute_stats(
     failures: list[tuple[Path, str]] = []
     for pair in tqdm(pairs, desc="stats", unit="mask", disable=not progress):
         try:
-            rgb = read_mask_rgb(pair.mask)
+            encoded = read_mask_labels(pair.mask, schema)
         except LandcoverError as e:
             failures.append((pair.mask, e.message))
             continue
-        counts, off = mask_counts(rgb, schema)
-        images.append(MaskStats(pair.key, pair.mask, counts, off, rgb.shape[0] * rgb.shape[1]))
+        counts, off = mask_counts(encoded, schema)
+        images.append(MaskStats(pair.key, pair.mask, counts, off, encoded.labels.size))
     return DatasetStats(schema, images, failures)
 
 

@@ -39,9 +39,10 @@ from landcover.evaluation.report import (
 from landcover.evaluation.samples import Sample, TopN, make_sample
 from landcover.inference.engine import labels_and_confidence
 from landcover.io.atomic import prepare_output_dir
-from landcover.io.images import read_mask_rgb
+from landcover.io.masks import far_from_palette as far_from_palette
+from landcover.io.masks import read_mask_labels
 from landcover.models.meta import check_schema
-from landcover.schema import ClassSchema
+from landcover.schema import ClassSchema, EncodedMask
 
 log = logging.getLogger(__name__)
 
@@ -103,24 +104,6 @@ def prepare_output(out: str | Path, overwrite: bool = False) -> Path:
     return out
 
 
-def far_from_palette(rgb: np.ndarray, schema: ClassSchema, sample: int = 10_000) -> float:
-    """Share of mask pixels (on a regular sample) farther than ``schema.tolerance`` from every
-    class colour: near 1 for a mask drawn in another schema's colours, near 0 otherwise.
-
-    Thresholded schemas accept any colour, so only this distance tells a DeepGlobe mask from,
-    say, a Dubai one.
-    """
-    flat = rgb.reshape(-1, 3)
-    flat = flat[:: max(1, flat.shape[0] // sample)]
-    if not flat.size:
-        return 0.0
-    colors, counts = np.unique(flat, axis=0, return_counts=True)
-    dist = np.linalg.norm(
-        colors[:, None, :].astype(np.float32) - schema.palette[None].astype(np.float32), axis=2
-    )
-    return float(counts[dist.min(axis=1) > schema.tolerance].sum() / counts.sum())
-
-
 def read_truth(
     pair: Pair, schema: ClassSchema, bands: Sequence[int] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
@@ -130,10 +113,13 @@ def read_truth(
     (:class:`~landcover.io.raster.RasterReader`: ``bands``, percentile stretch of 16-bit and
     float rasters). Its nodata and NaN pixels are returned as ``valid`` (``(H, W)`` bool, or
     ``None`` when every pixel is valid) and get the schema's fill index in the labels, so they
-    are never scored.
+    are never scored. The mask is read in ``schema``'s format
+    (:func:`~landcover.io.masks.read_mask_labels`), refused when most of its colours are far
+    from an RGB schema's palette; a format that looks wrong is logged as a warning.
 
     Raises:
-        LandcoverError: for unreadable files, or a mask whose size differs from its image's.
+        LandcoverError: for unreadable files, a mask in another schema's colours or format, or
+            a mask whose size differs from its image's.
     """
     from landcover.data.tiling import Window
     from landcover.io.raster import RasterReader
@@ -144,35 +130,41 @@ def read_truth(
             image, valid = reader.read(Window(0, 0, info.height, info.width))
     except OSError as e:  # rasterio's read errors on a truncated raster
         raise LandcoverError(f"not a readable raster ({str(e).splitlines()[0]})", pair.image) from e
-    rgb = read_mask_rgb(pair.mask)
-    if image.shape[:2] != rgb.shape[:2]:
+    enc = read_mask_labels(pair.mask, schema, max_far=OFF_PALETTE_LIMIT)
+    if image.shape[:2] != enc.labels.shape:
         raise LandcoverError(
-            f"mask is {rgb.shape[1]}x{rgb.shape[0]} but its image {pair.image.name} is "
-            f"{image.shape[1]}x{image.shape[0]}",
+            f"mask is {enc.labels.shape[1]}x{enc.labels.shape[0]} but its image "
+            f"{pair.image.name} is {image.shape[1]}x{image.shape[0]}",
             pair.mask,
         )
-    far = far_from_palette(rgb, schema)
-    if far > OFF_PALETTE_LIMIT:
-        raise LandcoverError(
-            f"{100 * far:.0f}% of the mask's colours are far from the {schema.name!r} palette: "
-            "is it labelled with another schema? (see --schema)",
-            pair.mask,
-        )
-    enc = schema.encode(rgb)
-    if enc.off_palette:
-        colors = ", ".join(f"{c}: {n}" for c, n in list(enc.off_colors.items())[:5])
-        log.warning(
-            "%s: %d pixels off the %s palette (%s), not scored",
-            pair.mask,
-            enc.off_palette,
-            schema.name,
-            colors,
-        )
+    _log_off_palette(pair.mask, enc, schema)
     if valid.all():
         return image, enc.labels, None
     log.info("%s: %d nodata pixels, not scored", pair.image, int(np.count_nonzero(~valid)))
     enc.labels[~valid] = schema.fill_index
     return image, enc.labels, valid
+
+
+def _log_off_palette(path: Path, enc: EncodedMask, schema: ClassSchema) -> None:
+    """Warn about mask pixels that are no class (they are not scored)."""
+    if enc.off_colors:
+        colors = ", ".join(f"{c}: {n}" for c, n in list(enc.off_colors.items())[:5])
+        log.warning(
+            "%s: %d pixels off the %s palette (%s), not scored",
+            path,
+            enc.off_palette,
+            schema.name,
+            colors,
+        )
+    if enc.off_values:
+        values = ", ".join(f"{v}: {n}" for v, n in list(enc.off_values.items())[:5])
+        log.warning(
+            "%s: %d pixels with values that are no %s class (%s), not scored",
+            path,
+            enc.off_palette,
+            schema.name,
+            values,
+        )
 
 
 def _default_predict() -> PredictFn:

@@ -18,7 +18,8 @@ from torch.utils.data import Dataset
 
 from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError
-from landcover.io.images import read_mask_rgb, read_rgb
+from landcover.io.images import read_rgb
+from landcover.io.masks import read_mask_labels
 from landcover.schema import ClassSchema
 
 log = logging.getLogger(__name__)
@@ -29,11 +30,14 @@ Transform = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 def load_pair(pair: Pair, schema: ClassSchema) -> tuple[np.ndarray, np.ndarray]:
     """Read one pair as ``(image (H, W, 3) uint8, labels (H, W) uint8)``.
 
+    The mask is read in ``schema``'s format (:func:`~landcover.io.masks.read_mask_labels`); one
+    whose format looks wrong is logged as a warning naming the file.
+
     Raises:
         LandcoverError: naming the file when it is unreadable or the sizes differ.
     """
     image = read_rgb(pair.image)
-    labels = schema.encode(read_mask_rgb(pair.mask)).labels
+    labels = read_mask_labels(pair.mask, schema).labels
     if image.shape[:2] != labels.shape:
         raise LandcoverError(
             f"image is {image.shape[1]}x{image.shape[0]} but its mask {pair.mask.name} is "
