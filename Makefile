@@ -2,14 +2,15 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-INPUT ?= ../shared/data/deepglobe/fullres
+INPUT ?=
 OUT ?= outputs
 
 .PHONY: run test lint bench clean
 
-## make run: create .venv with the core only (no torch) and map INPUT with the bundled model.
+## make run: create .venv with the core only (no torch) and map INPUT with the bundled model
+## (default: the sample scene shipped in the package).
 run: $(VENV)/.core
-	$(BIN)/landcover predict $(INPUT) --out $(OUT) --overwrite
+	$(BIN)/landcover predict $(if $(INPUT),$(INPUT),--sample) --out $(OUT) --overwrite
 
 ## make test: create .venv with [train,dev] and run the test suite.
 test: $(VENV)/.dev

@@ -5,7 +5,9 @@ Usage:
         [--int8 DATA --split SPLIT.csv] [--facts facts.json]
 
 Writes ``src/landcover/weights/<name>.onnx`` (int8 with ``--int8``, calibrated on training images
-of the split, else float32), ``<name>.pt`` (weights in float16 to halve the size;
+of the split, else float32; fixed input side, for Deepness), ``runtime/<name>-int8.onnx`` (the
+same graph, any input size) and ``runtime/<name>-fp32.onnx`` (float32, any input size),
+``<name>.pt`` (weights in float16 to halve the size;
 ``load_checkpoint`` casts them back) and ``<name>.json`` (card facts listed by ``landcover
 models``), merging ``--facts`` (scores and speed measured separately) into the JSON.
 """
@@ -14,15 +16,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from pathlib import Path
 
-from landcover.bundled import WEIGHTS_DIR
+from landcover.bundled import RUNTIME_DIR, WEIGHTS_DIR
 from landcover.data.pairs import find_pairs
 from landcover.data.split import read_split, select_split
-from landcover.inference.export import export_onnx
+from landcover.inference.export import dynamic_size_copy, export_onnx
 from landcover.inference.quantize import pick_images
 from landcover.io.atomic import write_text_atomic
 from landcover.models.checkpoint import load_checkpoint, save_weights
+
+
+def write_runtime_copies(model, meta, onnx_path: Path, name: str, tile_size: int) -> None:  # noqa: ANN001
+    """``runtime/<name>-int8.onnx`` and ``-fp32.onnx``: any input size, for ``predict``."""
+    RUNTIME_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = export_onnx(model, meta, Path(tmp) / "fp32.onnx", tile_size=tile_size)
+        dynamic_size_copy(fp32, RUNTIME_DIR / f"{name}-fp32.onnx")
+    dynamic_size_copy(onnx_path, RUNTIME_DIR / f"{name}-int8.onnx")
 
 
 def main() -> None:
@@ -48,6 +60,7 @@ def main() -> None:
             images = [p.image for p in select_split(pairs, read_split(args.split), "train")]
         calibration = pick_images(images, args.calibration_count)
     export_onnx(model, meta, onnx_path, tile_size=args.tile_size, calibration=calibration)
+    write_runtime_copies(model, meta, onnx_path, args.name, args.tile_size)
     save_weights(WEIGHTS_DIR / f"{args.name}.pt", model, meta, half=True)
     facts = {
         "architecture": meta.arch,
@@ -63,7 +76,7 @@ def main() -> None:
     if args.facts:
         facts.update(json.loads(args.facts.read_text(encoding="utf-8")))
     write_text_atomic(WEIGHTS_DIR / f"{args.name}.json", json.dumps(facts, indent=2) + "\n")
-    for p in sorted(WEIGHTS_DIR.glob(f"{args.name}.*")):
+    for p in sorted([*WEIGHTS_DIR.glob(f"{args.name}.*"), *RUNTIME_DIR.glob(f"{args.name}-*")]):
         print(f"{p}  {p.stat().st_size / 1e6:.1f} MB")
     print(f"wrote {onnx_path}")
 

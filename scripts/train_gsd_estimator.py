@@ -64,7 +64,9 @@ def sample(images: list[np.ndarray], gsd: float, rng: np.random.Generator) -> tu
     if rng.random() < 0.5:
         a = a[:, ::-1]
     a = np.rot90(a, int(rng.integers(4)))
-    return np.ascontiguousarray(np.clip(a, 0, 1).transpose(2, 0, 1), dtype=np.float32), np.log2(target)
+    return np.ascontiguousarray(np.clip(a, 0, 1).transpose(2, 0, 1), dtype=np.float32), np.log2(
+        target
+    )
 
 
 def main() -> None:
@@ -106,20 +108,37 @@ def main() -> None:
         losses.append(float(loss))
         step += 1
         if step % 50 == 0:
-            print(f"step {step} loss {np.mean(losses[-50:]):.4f} {time.time() - t0:.0f}s", flush=True)
+            print(
+                f"step {step} loss {np.mean(losses[-50:]):.4f} {time.time() - t0:.0f}s", flush=True
+            )
             torch.save(net.state_dict(), args.out.with_suffix(".pt"))
+    export(net, args.out)
+    print(f"wrote {args.out} after {step} steps")
+
+
+def export(net, out: Path) -> None:  # noqa: ANN001
+    """Write ``net`` as ONNX (opset 17, dynamic batch) with its crop size in the metadata."""
+    import json
+
+    import onnx
+    import torch
+
     net.eval()
     torch.onnx.export(
         net,
         (torch.zeros(1, 3, CROP, CROP),),
-        str(args.out),
+        str(out),
         input_names=["input"],
         output_names=["log2_gsd"],
         dynamic_axes={"input": {0: "N"}, "log2_gsd": {0: "N"}},
         opset_version=17,
         dynamo=False,
     )
-    print(f"wrote {args.out} after {step} steps")
+    proto = onnx.load(str(out))
+    for key, value in {"crop": CROP, "min_gsd_m": MIN_GSD, "max_gsd_m": MAX_GSD}.items():
+        entry = proto.metadata_props.add()
+        entry.key, entry.value = key, json.dumps(value)
+    onnx.save(proto, str(out))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from landcover import list_models
-from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR, default_model_path
+from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR, default_model_path, runtime_model_path
 from landcover.cli import main
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -25,8 +25,10 @@ def test_bundled_files_are_listed_and_small() -> None:
     assert model.card is not None and "per-class IoU" in model.card.read_text(encoding="utf-8")
     assert model.facts["gsd_m"] == pytest.approx(1.195)
     assert model.facts["val_miou"] >= 0.68
-    total = sum(p.stat().st_size for p in WEIGHTS_DIR.iterdir() if p.is_file())
-    assert total <= 40e6, f"bundled files take {total / 1e6:.1f} MB, the budget is 40 MB"
+    total = sum(p.stat().st_size for p in WEIGHTS_DIR.rglob("*") if p.is_file())
+    assert total <= 45e6, f"bundled files take {total / 1e6:.1f} MB, the budget is 45 MB"
+    for precision in ("int8", "fp32"):
+        assert Path(model.to_dict()["runtime"][precision]) == runtime_model_path(precision)
 
 
 def test_models_command_json(capsys: pytest.CaptureFixture) -> None:
@@ -83,21 +85,30 @@ print(json.dumps(out))
 
 
 @pytest.mark.skipif(not AGRI_TILE.exists(), reason="needs ../shared/data/deepglobe/fullres")
-def test_bundled_torch_weights_match_the_int8_onnx_model() -> None:
+def test_bundled_onnx_files_compute_the_torch_weights() -> None:
+    """fp32 runtime == torch weights (any CPU); the int8 runtime copy == the Deepness file.
+
+    int8 kernels differ between CPUs (VNNI/AMX against AVX2 u8s8), so int8 is compared with
+    float32 only loosely here; how close they are per CPU class is in the predict benchmark.
+    """
+    import onnx
+
     from landcover.inference.engine import normalise
     from landcover.inference.predictor import load_predictor
     from landcover.io.images import read_rgb
 
-    onnx_model = load_predictor(default_model_path())
+    fp32 = load_predictor(precision="fp32")
+    int8 = load_predictor(precision="int8")
+    deepness = load_predictor(default_model_path())
     torch_model = load_predictor(WEIGHTS_DIR / f"{DEFAULT_MODEL}.pt")  # float16 weights
-    assert torch_model.meta.schema == onnx_model.meta.schema
-    size = onnx_model.meta.tile_size
-    x = normalise(read_rgb(AGRI_TILE)[:size, :size], onnx_model.meta)[None]
-    a = onnx_model.predict_batch(x).argmax(1)
-    b = torch_model.predict_batch(x).argmax(1)
-    # The ONNX model is int8 (quantised from these weights), so a few boundary pixels differ.
-    assert (a == b).mean() > 0.95
-    import onnx
-
+    assert torch_model.meta.schema == fp32.meta.schema == int8.meta.schema
+    assert (fp32.precision, int8.precision, deepness.precision) == ("fp32", "int8", "int8")
+    assert fp32.flexible and int8.flexible and not deepness.flexible
+    size = deepness.meta.tile_size
+    x = normalise(read_rgb(AGRI_TILE)[:size, :size], deepness.meta)[None]
+    reference = torch_model.predict_batch(x)
+    np.testing.assert_allclose(fp32.predict_batch(x), reference, atol=2e-3)
+    np.testing.assert_array_equal(int8.predict_batch(x), deepness.predict_batch(x))
+    assert (int8.predict_batch(x).argmax(1) == reference.argmax(1)).mean() > 0.9
     ops = {n.op_type for n in onnx.load(str(default_model_path())).graph.node}
     assert "QuantizeLinear" in ops

@@ -1,8 +1,14 @@
 """The bundled models shipped inside the package (``landcover/weights``).
 
-Each model ``<name>`` is a set of files: ``<name>.onnx`` (used by ``predict`` with ONNX Runtime,
-no torch), ``<name>.pt`` (torch weights for fine-tuning, see ``models.checkpoint``) and
+Each model ``<name>`` is a set of files: ``<name>.onnx`` (for QGIS Deepness; ``predict`` uses
+the ``runtime/`` copies, ONNX Runtime, no torch), ``<name>.pt`` (torch weights for
+fine-tuning, see ``models.checkpoint``) and
 ``<name>.json`` (facts from its model card: data, GSD, tile size, scores, speed).
+
+``<name>.onnx`` is int8 with a fixed input side, the form QGIS's Deepness plugin needs.
+``predict`` runs the copies in ``runtime/``: ``<name>-int8.onnx`` (the same graph with any input
+size) on CPUs with VNNI or AMX, ``<name>-fp32.onnx`` (float32, any input size) elsewhere
+(:mod:`landcover.inference.cpu`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,9 @@ from typing import Any
 from landcover.errors import LandcoverError
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
+RUNTIME_DIR = WEIGHTS_DIR / "runtime"
+SAMPLE_SCENE = Path(__file__).parent / "samples" / "deepglobe_sample.jpg"
+PRECISIONS = ("int8", "fp32")
 DEFAULT_MODEL = "deepglobe-fpn-lite0"
 
 
@@ -34,6 +43,7 @@ class BundledModel:
             "name": self.name,
             "default": self.name == DEFAULT_MODEL,
             "onnx": str(self.onnx),
+            "runtime": {p: str(RUNTIME_DIR / f"{self.name}-{p}.onnx") for p in PRECISIONS},
             "weights": None if self.weights is None else str(self.weights),
             "model_card": None if self.card is None else str(self.card),
             **self.facts,
@@ -69,3 +79,24 @@ def default_model_path() -> Path:
             "the bundled default model is missing from this installation; pass --model", path
         )
     return path
+
+
+def runtime_model_path(precision: str, name: str = DEFAULT_MODEL) -> Path:
+    """The bundled model's ``int8`` or ``fp32`` file for ``predict`` (any input size)."""
+    if precision not in PRECISIONS:
+        raise LandcoverError(
+            f"the bundled model comes in {' and '.join(PRECISIONS)}, not {precision!r}"
+        )
+    path = RUNTIME_DIR / f"{name}-{precision}.onnx"
+    if not path.is_file():
+        raise LandcoverError(
+            "the bundled runtime model is missing from this installation; pass --model", path
+        )
+    return path
+
+
+def sample_scene() -> Path:
+    """The sample scene shipped in the package (0.5 m DeepGlobe crop, no GSD recorded)."""
+    if not SAMPLE_SCENE.is_file():
+        raise LandcoverError("the sample scene is missing from this installation", SAMPLE_SCENE)
+    return SAMPLE_SCENE

@@ -27,7 +27,8 @@ def test_outputs_and_run_table(tiny_onnx: Path, tmp_path: Path, capsys) -> None:
     img = tmp_path / "scène 1.png"
     Image.fromarray(coded_image(45, 37)).save(img)
     out = tmp_path / "out"
-    assert _run("--model", str(tiny_onnx), str(img), "--out", str(out), "--probabilities") == 0
+    args = ("--model", str(tiny_onnx), str(img), "--probabilities", "--no-estimate")
+    assert _run(*args, "--out", str(out)) == 0
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
         [
@@ -53,7 +54,29 @@ def test_outputs_and_run_table(tiny_onnx: Path, tmp_path: Path, capsys) -> None:
     areas = json.loads((out / "scène 1_areas.json").read_text())
     assert sum(c["pixels"] for c in areas["classes"]) == 45 * 37
     assert areas["gsd_m"] is None and all(c["hectares"] is None for c in areas["classes"])
-    assert "scène 1.png" in capsys.readouterr().out
+    assert areas["gsd_source"] == "unknown" and areas["image"] == str(img)
+    printed = capsys.readouterr().out
+    assert "scène 1" in printed and "GSD: 1 unknown (no resampling, no hectares)" in printed
+
+
+def test_unknown_gsd_is_estimated_and_hectares_marked(
+    tiny_onnx: Path, tmp_path: Path, capsys
+) -> None:
+    img = tmp_path / "plain.jpg"
+    Image.fromarray(coded_image(64, 64)).save(img)
+    assert _run("--model", str(tiny_onnx), str(img), "--out", str(tmp_path / "o")) == 0
+    areas = json.loads((tmp_path / "o" / "plain_areas.json").read_text())
+    gsd = areas["gsd_m"]
+    assert gsd > 0 and areas["gsd_source"] == "estimated" and areas["hectares_estimated"]
+    ha = sum(c["hectares"] for c in areas["classes"])
+    assert ha == pytest.approx(64 * 64 * gsd**2 / 10_000)
+    printed = capsys.readouterr().out
+    assert f"GSD: 1 estimated ({gsd:.3g} m); hectares marked ~" in printed
+    with open(tmp_path / "o" / "areas.csv", encoding="utf-8") as f:
+        assert f.readline().strip() == (
+            "image,output,class,pixels,fraction,hectares,gsd_m,gsd_source"
+        )
+        assert f.readline().strip().endswith(",estimated")
 
 
 def test_refuses_existing_results_unless_overwrite(tiny_onnx: Path, tmp_path: Path, capsys):

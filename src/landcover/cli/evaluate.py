@@ -74,8 +74,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=None,
         metavar="M",
-        help="metres per pixel of the images (default: from tiles.csv when known, "
-        "else taken as the model's)",
+        help="metres per pixel of the images (default: from tiles.csv when known, else "
+        "estimated per image from its pixels, exactly as predict does)",
+    )
+    p.add_argument(
+        "--no-estimate",
+        dest="estimate",
+        action="store_false",
+        help="do not estimate unknown GSDs: take the images at the model's GSD",
     )
     p.add_argument(
         "--schema",
@@ -128,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         subset=args.subset,
         schema=args.schema,
         gsd_m=args.gsd,
+        estimate=args.estimate,
         backend=args.backend,
         gallery=args.gallery,
         flag_threshold=args.flag_threshold,

@@ -15,6 +15,13 @@ def _fraction(text: str) -> float:
     return value
 
 
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of metres, got {text}")
+    return value
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register the ``predict`` sub-command."""
     p = subparsers.add_parser(
@@ -28,7 +35,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "are read and written block by block: memory does not grow with the raster.",
         formatter_class=HelpFormatter,
     )
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders of images")
+    p.add_argument(
+        "inputs",
+        nargs="*",
+        metavar="INPUT",
+        help="image files or folders of images (none with --sample)",
+    )
+    p.add_argument(
+        "--sample",
+        action="store_true",
+        help="map the small DeepGlobe sample scene shipped in the package (0.5 m, no GSD "
+        "recorded in it, so it also shows the GSD being estimated)",
+    )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
     p.add_argument(
         "--model",
@@ -44,17 +62,27 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--precision",
-        choices=("fp32", "bf16", "auto"),
-        default="fp32",
-        help="torch backend: fp32, bf16 autocast, or auto (bf16 where the CPU has AMX or "
-        "AVX512-BF16, and on CUDA)",
+        choices=("auto", "int8", "fp32", "bf16"),
+        default=None,
+        help="bundled model: int8 or fp32; default auto = int8 where the CPU has VNNI or AMX "
+        "(faster, as exact), fp32 elsewhere (AVX2-only CPUs, where int8 is slower and less "
+        "exact). Checkpoints: fp32 (default), bf16 autocast, or auto (bf16 with AMX or "
+        "AVX512-BF16, and on CUDA). An ONNX file runs as exported",
     )
     p.add_argument(
         "--gsd",
-        type=float,
+        type=_positive,
         metavar="M",
-        help="input metres per pixel, when the image is not georeferenced (default: from the "
-        "GeoTIFF, or tiles.csv beside the image; unknown = no resampling, no hectares)",
+        help="input metres per pixel. Default, in order: the GeoTIFF's georeferencing (any "
+        "CRS, degrees included), tiles.csv beside the image, else estimated from the pixels "
+        "(reported as 'estimated' in the summary and <stem>_areas.json). Inputs more than 2x "
+        "coarser than the model's GSD are mapped at their own pixels with a warning",
+    )
+    p.add_argument(
+        "--no-estimate",
+        dest="estimate",
+        action="store_false",
+        help="do not estimate an unknown GSD: map at the image's own pixels, no hectares",
     )
     p.add_argument(
         "--overlap",
@@ -90,14 +118,23 @@ def run(args: argparse.Namespace) -> int:
         raise LandcoverError("--batch-size must be at least 1")
     if not 0.0 <= args.alpha <= 1.0:
         raise LandcoverError(f"--alpha must be between 0 and 1, got {args.alpha}")
+    inputs = list(args.inputs)
+    if args.sample:
+        from landcover.bundled import sample_scene
+
+        inputs.append(str(sample_scene()))
+    if not inputs:
+        raise LandcoverError("give an image or folder to map (or --sample for the sample scene)")
     predictor = load_predictor(args.model, backend=args.backend, precision=args.precision)
+    log_model(predictor)
     result = predict_paths(
         predictor,
-        args.inputs,
+        inputs,
         args.out,
         overwrite=args.overwrite,
         progress=not args.quiet,
         gsd_m=args.gsd,
+        estimate=args.estimate,
         overlap=args.overlap,
         tta=args.tta,
         bands=args.bands,
@@ -112,3 +149,16 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def log_model(predictor: object) -> None:
+    """One line naming the model file and the precision it runs in."""
+    import logging
+
+    from landcover.inference.cpu import cpu_class
+
+    path = getattr(predictor, "path", None)
+    precision = getattr(predictor, "precision", "")
+    logging.getLogger("landcover").info(
+        "model %s (%s, CPU class %s)", path or "checkpoint", precision, cpu_class()
+    )

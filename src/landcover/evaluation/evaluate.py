@@ -38,6 +38,7 @@ from landcover.evaluation.report import (
 )
 from landcover.evaluation.samples import Sample, TopN, make_sample
 from landcover.inference.engine import labels_and_confidence
+from landcover.inference.gsd import estimate_gsd_array
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.masks import far_from_palette as far_from_palette
 from landcover.io.masks import read_mask_labels
@@ -198,6 +199,7 @@ def evaluate_pairs(
     predict: PredictFn | None = None,
     model_name: str = "model",
     bands: Sequence[int] | None = None,
+    estimate: bool = True,
 ) -> EvaluationResult:
     """Predict and score every pair, then write the report into ``out``.
 
@@ -210,7 +212,8 @@ def evaluate_pairs(
         pairs: the image/mask pairs to evaluate.
         out: report folder.
         schema: the data's class schema (default: the model's); must match the model's.
-        gsd_m: metres per pixel of the images (``None``: taken as the model's).
+        gsd_m: metres per pixel of the images (``None``: estimated per image from its pixels,
+            as ``predict`` does, see :mod:`landcover.inference.gsd`).
         gallery: images in each gallery (worst, best, random, flagged); 0 for none.
         flag_threshold: smallest probability for a disagreement to count as confident.
         min_area: smallest doubtful area, as a fraction of the image.
@@ -223,6 +226,7 @@ def evaluate_pairs(
             :func:`~landcover.inference.engine.predict_array`).
         model_name: how the model is named in errors and ``metrics.json``.
         bands: 1-based raster bands read as RGB (default: 1,2,3).
+        estimate: estimate unknown GSDs (else images are taken at the model's GSD).
 
     Raises:
         LandcoverError: for an empty pair list, a schema mismatch, an unusable report folder,
@@ -247,12 +251,17 @@ def evaluate_pairs(
     rng = np.random.default_rng(seed)
     chosen = set(rng.choice(len(pairs), size=min(gallery, len(pairs)), replace=False).tolist())
     randoms: list[Sample] = []
+    estimated: list[float] = []
 
     for i, pair in enumerate(tqdm(pairs, desc="evaluate", unit="image", disable=not progress)):
         try:
             image, truth, valid = read_truth(pair, schema, bands)
             nodata = {} if valid is None else {"valid": valid}
-            probs = predict(predictor, image, gsd_m=gsd_m, overlap=overlap, tta=tta, **nodata)
+            gsd = gsd_m
+            if gsd is None and estimate:
+                gsd = estimate_gsd_array(image)
+                estimated.append(gsd)
+            probs = predict(predictor, image, gsd_m=gsd, overlap=overlap, tta=tta, **nodata)
         except LandcoverError as e:
             log.warning("skipped: %s", e)
             failed.append((pair.key, str(e)))
@@ -304,10 +313,14 @@ def evaluate_pairs(
     result = EvaluationResult(
         out, schema, total, scores(total, schema.ignore_index), rows, flags, failed
     )
+    gsd_text: float | str | None = gsd_m
+    if estimated:
+        gsd_text = f"estimated per image, {min(estimated):.3g}-{max(estimated):.3g} m"
+        log.info("GSD: %s (median %.3g m)", gsd_text, float(np.median(estimated)))
     _write_report(
         result,
         model_name,
-        gsd_m,
+        gsd_text,
         {
             "worst": worst.ranked(),
             "best": best.ranked(),
@@ -321,7 +334,7 @@ def evaluate_pairs(
 def _write_report(
     result: EvaluationResult,
     model_name: str,
-    gsd_m: float | None,
+    gsd_m: float | str | None,
     galleries: dict[str, list[Sample]],
 ) -> None:
     from landcover.viz.confusion import plot_confusion

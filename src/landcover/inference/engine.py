@@ -103,12 +103,19 @@ def labels_and_confidence(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return labels, best
 
 
-def pad_to_tile(image: np.ndarray, size: int) -> np.ndarray:
-    """Pad ``(H, W, C)`` by reflection at the bottom and right to at least ``size`` a side."""
-    pad_h, pad_w = max(0, size - image.shape[0]), max(0, size - image.shape[1])
+def pad_to_tile(image: np.ndarray, size: int | tuple[int, int]) -> np.ndarray:
+    """Pad ``(H, W, C)`` by reflection at the bottom and right to at least ``size`` a side
+    (or ``(height, width)``)."""
+    sh, sw = (size, size) if isinstance(size, int) else size
+    pad_h, pad_w = max(0, sh - image.shape[0]), max(0, sw - image.shape[1])
     if not (pad_h or pad_w):
         return image
     return np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode="symmetric")
+
+
+def _ceil32(n: int) -> int:
+    """``n`` rounded up to a multiple of 32 (the encoders' total stride)."""
+    return max(32, -(-n // 32) * 32)
 
 
 def _tta_batch(predictor: Predictor, x: np.ndarray) -> np.ndarray:
@@ -144,6 +151,14 @@ def predict_model_grid(
     meta = predictor.meta
     size = meta.tile_size
     height, width = image.shape[:2]
+    if getattr(predictor, "flexible", False) and height <= size and width <= size:
+        # A small image costs its own pixels: one window of its size, rounded up to 32.
+        image = pad_to_tile(image, (_ceil32(height), _ceil32(width)))
+        tile = normalise(image, meta)[None]
+        probs = _tta_batch(predictor, tile) if tta else predictor.predict_batch(tile)
+        if on_batch:
+            on_batch(1)
+        return np.ascontiguousarray(probs[0, :, :height, :width], dtype=np.float32)
     image = pad_to_tile(image, size)
     x = normalise(image, meta)
     ph, pw = image.shape[:2]

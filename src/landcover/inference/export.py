@@ -138,6 +138,31 @@ def export_checkpoint(
     )
 
 
+def dynamic_size_copy(src: str | Path, out: str | Path) -> Path:
+    """Copy the ONNX model ``src`` to ``out`` with its input and output sides made dynamic.
+
+    The graph computes the same function (the models are fully convolutional); ``predict``
+    then runs an image smaller than a tile at its own size, rounded up to a multiple of 32,
+    instead of padding it to the full tile. The fixed-size original stays the one for
+    Deepness, which reads the tile size from the input shape.
+    """
+    import onnx
+
+    from landcover.io.atomic import atomic_path
+
+    proto = onnx.load(str(src))
+    for value in [*proto.graph.input, *proto.graph.output]:
+        dims = value.type.tensor_type.shape.dim
+        for axis, name in ((2, "H"), (3, "W")):
+            dims[axis].ClearField("dim_value")
+            dims[axis].dim_param = name
+    del proto.graph.value_info[:]  # shapes inferred at the fixed size no longer hold
+    onnx.checker.check_model(proto)
+    with atomic_path(Path(out)) as tmp:
+        onnx.save(proto, str(tmp))
+    return Path(out)
+
+
 def with_pairwise_merge(model: Any) -> Any:
     """A copy of ``model`` whose FPN "add" merges sum their inputs pairwise.
 

@@ -17,6 +17,10 @@ class OnnxPredictor:
     Args:
         path: ``.onnx`` file written by ``landcover export``.
         threads: intra-op threads (default: all cores).
+
+    Attributes:
+        flexible: the graph takes any input side (a multiple of 32), not only the tile size.
+        precision: ``int8`` when the graph holds quantised operators, else ``fp32``.
     """
 
     def __init__(self, path: str | Path, threads: int | None = None) -> None:
@@ -46,12 +50,19 @@ class OnnxPredictor:
             raise LandcoverError(f"ONNX model has {len(inputs)} inputs; expected 1", self.path)
         self.input_name = inputs[0].name
         shape = inputs[0].shape
+        self.flexible = not isinstance(shape[-1], int) and not isinstance(shape[-2], int)
+        self.precision = "int8" if self._quantised() else "fp32"
         if isinstance(shape[-1], int) and shape[-1] != self.meta.tile_size:
             raise LandcoverError(
                 f"ONNX input size {shape[-1]} differs from its metadata tile_size "
                 f"{self.meta.tile_size}",
                 self.path,
             )
+
+    def _quantised(self) -> bool:
+        """Whether the graph holds int8 operators (their names are plain text in the file)."""
+        data = self.path.read_bytes()
+        return any(op in data for op in (b"DequantizeLinear", b"QLinearConv", b"ConvInteger"))
 
     def predict_batch(self, x: np.ndarray) -> np.ndarray:
         """Map ``(N, C, S, S)`` float32 normalised input to ``(N, K, S, S)`` probabilities."""

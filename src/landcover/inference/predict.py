@@ -38,11 +38,19 @@ from landcover.inference.engine import (
     resize_labels,
     resize_probabilities,
 )
+from landcover.inference.gsd import Gsd, estimate_gsd, known_gsd
 from landcover.inference.predictor import Predictor
 from landcover.inference.writers import write_color_png, write_overlay_jpg
 from landcover.io.atomic import prepare_output_dir
+from landcover.io.ground import class_hectares, is_georeferenced, row_pixel_areas
 from landcover.io.images import IMAGE_SUFFIXES
-from landcover.io.raster import NODATA_LABEL, RasterReader, RasterWriter, class_colormap
+from landcover.io.raster import (
+    NODATA_LABEL,
+    RasterInfo,
+    RasterReader,
+    RasterWriter,
+    class_colormap,
+)
 from landcover.schema import count_labels
 
 log = logging.getLogger(__name__)
@@ -51,6 +59,7 @@ PREVIEW_MAX = 4096
 GDAL_CACHE_MB = 64
 BLOCK_MODEL_PX = 1536
 MARGIN_TILES = 0.125  # context read around each block, in model tiles
+COARSE_LIMIT = 2.0  # inputs coarser than this many model pixels are not upsampled
 OUTPUT_SUFFIXES = ("_classes.tif", "_color.png", "_overlay.jpg", "_areas.json")
 RUN_CSV = "areas.csv"
 OUTPUT_PATTERNS = (*(f"*{s}" for s in OUTPUT_SUFFIXES), "*_probabilities.tif", RUN_CSV)
@@ -65,14 +74,20 @@ class SceneResult:
         outputs: files written.
         areas: the area table (:func:`~landcover.inference.areas.area_table`).
         seconds: wall time.
-        gsd_m: the input's GSD used, if known.
+        gsd: the input's GSD used and where it came from.
     """
 
     image: Path
     outputs: list[Path]
     areas: dict[str, Any]
     seconds: float
-    gsd_m: float | None
+    gsd: Gsd
+    stem: str = ""
+
+    @property
+    def gsd_m(self) -> float | None:
+        """The input's metres per pixel, if known."""
+        return self.gsd.metres
 
 
 @dataclass
@@ -128,21 +143,39 @@ def prepare_out_dir(out_dir: str | Path, overwrite: bool = False) -> Path:
     return prepare_output_dir(out_dir, OUTPUT_PATTERNS, overwrite)
 
 
-def scene_gsd(path: Path, info_gsd: float | None, gsd_m: float | None) -> float | None:
-    """The input's GSD: ``--gsd``, else its georeferencing, else ``tiles.csv`` beside it."""
-    if gsd_m is not None:
-        return float(gsd_m)
-    if info_gsd is not None:
-        return info_gsd
-    from landcover.data.pairs import tiles_row
+def scene_gsd(
+    path: Path,
+    reader: RasterReader,
+    given: float | None = None,
+    estimate: bool = True,
+) -> Gsd:
+    """The input's GSD: ``--gsd``, georeferencing, ``tiles.csv``, else estimated from pixels."""
+    gsd = known_gsd(path, reader.info.gsd_m, given)
+    if gsd.metres is None and estimate:
+        info = reader.info
+        value = estimate_gsd(lambda w: reader.read(w)[0], info.height, info.width)
+        gsd = Gsd(value, "estimated")
+    return gsd
 
-    try:
-        row = tiles_row(path)
-    except LandcoverError:
-        return None
-    if row and row.get("gsd_m"):
-        return float(row["gsd_m"])
-    return None
+
+def model_scale_for(path: Path, gsd: Gsd, model_gsd: float | None) -> float:
+    """Input-to-model pixel factor; inputs over :data:`COARSE_LIMIT` coarser are not upsampled.
+
+    Such an input (a 10 m scene for a 1.2 m model) is mapped at its own pixels, costing what
+    its pixel count costs, with a warning: the model never saw objects that small.
+    """
+    scale = model_scale(gsd.metres, model_gsd)
+    if scale > COARSE_LIMIT:
+        log.warning(
+            "%s: its GSD, %s, is %.1fx coarser than the model's %g m; mapped at its own pixels "
+            "without upsampling, expect a poor map (give --gsd if the GSD is wrong)",
+            path,
+            gsd.describe(),
+            scale,
+            model_gsd,
+        )
+        return 1.0
+    return scale
 
 
 def blocks(height: int, width: int, block: int) -> Iterator[Window]:
@@ -174,12 +207,24 @@ class _Preview:
         self.data[r : r + part.shape[0], c : c + part.shape[1]] = part
 
 
+@dataclass
+class _Tally:
+    """What the blocks of one scene add up to: pixels and hectares per class, previews."""
+
+    counts: np.ndarray
+    hectares: np.ndarray | None
+    nodata_pixels: int
+    labels_prev: _Preview
+    image_prev: _Preview
+
+
 def predict_file(
     predictor: Predictor,
     path: str | Path,
     out_dir: str | Path,
     *,
     gsd_m: float | None = None,
+    estimate: bool = True,
     overlap: float = 0.25,
     tta: bool = False,
     bands: Sequence[int] | None = None,
@@ -188,6 +233,7 @@ def predict_file(
     batch_size: int = 4,
     block_size: int | None = None,
     progress: bool = True,
+    stem: str | None = None,
 ) -> SceneResult:
     """Map one image; writes ``<stem>_classes.tif``, ``_color.png``, ``_overlay.jpg``,
     ``_areas.json`` (and ``_probabilities.tif``) into ``out_dir``.
@@ -196,7 +242,8 @@ def predict_file(
         predictor: the model.
         path: input image (JPEG, PNG, TIFF, GeoTIFF).
         out_dir: existing output folder.
-        gsd_m: input metres per pixel (default: from georeferencing or ``tiles.csv``).
+        gsd_m: input metres per pixel (default: georeferencing, ``tiles.csv``, or estimated).
+        estimate: estimate the GSD from the pixels when nothing else gives it.
         overlap: window overlap fraction.
         tta: test-time augmentation (flips, quarter turn).
         bands: 1-based bands used as RGB.
@@ -205,103 +252,196 @@ def predict_file(
         batch_size: windows per model call.
         block_size: block side in model pixels (default: 1536, at least a tile); bounds memory.
         progress: show a progress bar over blocks.
+        stem: name of the outputs (default: the input's stem).
 
     Returns:
         The files written and the area table. Nothing is left under a final name on failure.
     """
     start = time.perf_counter()
-    path = Path(path)
-    out_dir = Path(out_dir)
+    path, out_dir = Path(path), Path(out_dir)
+    stem = stem or path.stem
     meta = predictor.meta
-    schema = meta.schema
-    palette = schema.palette
     import rasterio
 
     # GDAL's block cache defaults to 5 % of RAM; cap it so memory stays flat on big scenes.
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), RasterReader(path, bands=bands) as reader:
-        info = reader.info
-        gsd = scene_gsd(path, info.gsd_m, gsd_m)
-        scale = model_scale(gsd, meta.gsd_m)
-        block_model = block_size or max(BLOCK_MODEL_PX, meta.tile_size)
-        block = max(1, int(block_model / scale))
-        single = info.height <= block and info.width <= block
-        margin = 0 if single else int(math.ceil(meta.tile_size * MARGIN_TILES / scale))
-        step = max(1, math.ceil(max(info.height, info.width) / PREVIEW_MAX))
-        labels_prev = _Preview(info.height, info.width, step, None)
-        image_prev = _Preview(info.height, info.width, step, 3)
-        declare_nodata = info.nodata is not None or info.dtype.startswith("float")
-        stem = path.stem
-        classes_path = out_dir / f"{stem}_classes.tif"
-        writers = [
-            RasterWriter(
-                classes_path,
-                info,
-                nodata=NODATA_LABEL if declare_nodata else None,
-                colormap=class_colormap(palette),
-            )
-        ]
-        if probabilities:
-            writers.append(
-                RasterWriter(
-                    out_dir / f"{stem}_probabilities.tif", info, count=meta.num_classes, nodata=None
-                )
-            )
-        counts = np.zeros(meta.num_classes, dtype=np.int64)
-        nodata_pixels = 0
-        todo = list(blocks(info.height, info.width, block))
+        gsd = scene_gsd(path, reader, gsd_m, estimate)
+        scale = model_scale_for(path, gsd, meta.gsd_m)
+        writers = _open_writers(reader.info, out_dir, stem, meta, probabilities)
         try:
-            bar = _bar(len(todo), f"{path.name}", progress and len(todo) > 1)
-            for w in todo:
-                read_w = _grow(w, margin, info.height, info.width)
-                inner = (
-                    slice(w.row - read_w.row, w.row - read_w.row + w.height),
-                    slice(w.col - read_w.col, w.col - read_w.col + w.width),
-                )
-                rgb, valid = reader.read(read_w)
-                image_prev.put(rgb[inner], w)
-                mh = max(1, round(read_w.height * scale))
-                mw = max(1, round(read_w.width * scale))
-                small = resize_image(fill_invalid(rgb, valid, meta), mh, mw)
-                del rgb  # the full-resolution block is not needed while the model runs
-                probs = predict_model_grid(
-                    predictor, small, overlap=overlap, tta=tta, batch_size=batch_size
-                )
-                labels = resize_labels(class_labels(probs), read_w.height, read_w.width)
-                all_valid = bool(valid.all())
-                if not all_valid:
-                    labels[~valid] = NODATA_LABEL
-                lab = labels[inner]
-                writers[0].write(lab, w)
-                counts += count_labels(lab, meta.num_classes)
-                if not all_valid:
-                    nodata_pixels += int(np.count_nonzero(~valid[inner]))
-                if probabilities:
-                    # One class at a time: a K-band float block would dwarf everything else.
-                    for k in range(meta.num_classes):
-                        full = resize_probabilities(probs[k : k + 1], read_w.height, read_w.width)
-                        p8 = np.rint(full[0][inner] * 255.0).astype(np.uint8)
-                        if not all_valid:
-                            p8[~valid[inner]] = 0
-                        writers[1].write(p8, w, band=k + 1)
-                labels_prev.put(lab, w)
-                del probs, labels, lab, valid  # free before the next block is read
-                bar.update(1)
-            bar.close()
+            tally = _map_blocks(
+                predictor,
+                reader,
+                writers,
+                scale,
+                progress,
+                block_size,
+                overlap=overlap,
+                tta=tta,
+                batch_size=batch_size,
+            )
             outputs = [wr.close() for wr in writers]
         except BaseException:
             for wr in writers:
                 wr.abort()
             raise
-    outputs.append(write_color_png(out_dir / f"{stem}_color.png", labels_prev.data, palette))
+    palette = meta.schema.palette
+    labels, image = tally.labels_prev.data, tally.image_prev.data
+    outputs.append(write_color_png(out_dir / f"{stem}_color.png", labels, palette))
     outputs.append(
-        write_overlay_jpg(
-            out_dir / f"{stem}_overlay.jpg", image_prev.data, labels_prev.data, palette, alpha
-        )
+        write_overlay_jpg(out_dir / f"{stem}_overlay.jpg", image, labels, palette, alpha)
     )
-    table = area_table(counts, schema, gsd, nodata_pixels)
+    table = area_table(
+        tally.counts,
+        meta.schema,
+        gsd.metres,
+        tally.nodata_pixels,
+        gsd_source=gsd.source,
+        hectares=tally.hectares,
+    )
     table["image"] = str(path)
     outputs.append(write_areas_json(out_dir / f"{stem}_areas.json", table))
-    return SceneResult(path, outputs, table, time.perf_counter() - start, gsd)
+    return SceneResult(path, outputs, table, time.perf_counter() - start, gsd, stem)
+
+
+def _open_writers(
+    info: RasterInfo, out_dir: Path, stem: str, meta: Any, probabilities: bool
+) -> list[RasterWriter]:
+    """The class GeoTIFF writer, and the probability one when asked for."""
+    declare_nodata = info.nodata is not None or info.dtype.startswith("float")
+    writers = [
+        RasterWriter(
+            out_dir / f"{stem}_classes.tif",
+            info,
+            nodata=NODATA_LABEL if declare_nodata else None,
+            colormap=class_colormap(meta.schema.palette),
+        )
+    ]
+    if probabilities:
+        path = out_dir / f"{stem}_probabilities.tif"
+        writers.append(RasterWriter(path, info, count=meta.num_classes, nodata=None))
+    return writers
+
+
+def _map_blocks(
+    predictor: Predictor,
+    reader: RasterReader,
+    writers: list[RasterWriter],
+    scale: float,
+    progress: bool,
+    block_size: int | None,
+    **engine: Any,
+) -> _Tally:
+    """Predict the scene block by block (each read with a margin of context) and write it."""
+    info, meta = reader.info, predictor.meta
+    block = max(1, int((block_size or max(BLOCK_MODEL_PX, meta.tile_size)) / scale))
+    single = info.height <= block and info.width <= block
+    margin = 0 if single else int(math.ceil(meta.tile_size * MARGIN_TILES / scale))
+    step = max(1, math.ceil(max(info.height, info.width) / PREVIEW_MAX))
+    georef = is_georeferenced(info.crs, info.transform)
+    tally = _Tally(
+        np.zeros(meta.num_classes, dtype=np.int64),
+        np.zeros(meta.num_classes) if georef else None,
+        0,
+        _Preview(info.height, info.width, step, None),
+        _Preview(info.height, info.width, step, 3),
+    )
+    todo = list(blocks(info.height, info.width, block))
+    bar = _bar(len(todo), info.path.name, progress and len(todo) > 1)
+    for w in todo:
+        read_w = _grow(w, margin, info.height, info.width)
+        inner = (
+            slice(w.row - read_w.row, w.row - read_w.row + w.height),
+            slice(w.col - read_w.col, w.col - read_w.col + w.width),
+        )
+        rgb, valid = reader.read(read_w)
+        tally.image_prev.put(rgb[inner], w)
+        small = resize_image(
+            fill_invalid(rgb, valid, meta),
+            max(1, round(read_w.height * scale)),
+            max(1, round(read_w.width * scale)),
+        )
+        del rgb  # the full-resolution block is not needed while the model runs
+        probs = predict_model_grid(predictor, small, **engine)
+        labels = resize_labels(class_labels(probs), read_w.height, read_w.width)
+        labels[~valid] = NODATA_LABEL
+        lab = labels[inner]
+        writers[0].write(lab, w)
+        _count(tally, lab, w, info, meta.num_classes)
+        if len(writers) > 1:
+            _write_probabilities(writers[1], probs, read_w, inner, valid[inner], w)
+        del probs, labels, lab, valid  # free before the next block is read
+        bar.update(1)
+    bar.close()
+    return tally
+
+
+def _count(tally: _Tally, lab: np.ndarray, w: Window, info: RasterInfo, k: int) -> None:
+    """Add one written block to the scene's pixel and hectare counts and previews."""
+    tally.counts += count_labels(lab, k)
+    tally.nodata_pixels += int(np.count_nonzero(lab == NODATA_LABEL))
+    if tally.hectares is not None:
+        areas = row_pixel_areas(info.crs, info.transform, info.width, info.height, w.row, w.height)
+        tally.hectares += class_hectares(lab, areas, k)
+    tally.labels_prev.put(lab, w)
+
+
+def _write_probabilities(
+    writer: RasterWriter,
+    probs: np.ndarray,
+    read_w: Window,
+    inner: tuple[slice, slice],
+    valid: np.ndarray,
+    w: Window,
+) -> None:
+    """One class at a time: a K-band float block would dwarf everything else."""
+    for k in range(probs.shape[0]):
+        full = resize_probabilities(probs[k : k + 1], read_w.height, read_w.width)
+        p8 = np.rint(full[0][inner] * 255.0).astype(np.uint8)
+        p8[~valid] = 0
+        writer.write(p8, w, band=k + 1)
+
+
+def output_stems(files: Sequence[Path]) -> dict[Path, str]:
+    """A distinct output name per input: its stem, or with its folders in front when stems repeat.
+
+    ``a/scene.jpg`` and ``b/scene.jpg`` become ``a_scene`` and ``b_scene`` (as many parent
+    folders as it takes to tell them apart); ``x.jpg`` and ``x.tif`` in one folder become
+    ``x_jpg`` and ``x_tif``.
+    """
+    names: dict[Path, str] = {}
+    groups: dict[str, list[Path]] = {}
+    for f in files:
+        groups.setdefault(f.stem, []).append(f)
+    for stem, group in groups.items():
+        folders = sorted({f.resolve().parent for f in group})
+        tails = _distinct_tails(folders) if len(folders) > 1 else {folders[0]: ""}
+        for f in group:
+            folder = f.resolve().parent
+            name = "_".join(x for x in (tails[folder], stem) if x)
+            if sum(g.resolve().parent == folder for g in group) > 1:
+                name = f"{name}_{f.suffix.lstrip('.').lower()}"
+            names[f] = name
+    _check_distinct(names)
+    return names
+
+
+def _distinct_tails(folders: list[Path]) -> dict[Path, str]:
+    """The fewest trailing folder names (joined by ``_``) that tell ``folders`` apart."""
+    longest = max(len(f.parts) for f in folders)
+    for depth in range(1, longest + 1):
+        tails = {f: "_".join(f.parts[-depth:]).strip("/") for f in folders}
+        if len(set(tails.values())) == len(folders):
+            return tails
+    return {f: "_".join(f.parts).strip("/") for f in folders}
+
+
+def _check_distinct(names: dict[Path, str]) -> None:
+    seen: dict[str, Path] = {}
+    for f, name in names.items():
+        if name in seen:
+            raise LandcoverError(f"same output name {name!r} as {seen[name]}; rename one", f)
+        seen[name] = f
 
 
 def predict_paths(
@@ -319,12 +459,14 @@ def predict_paths(
     processed. Writes one ``areas.csv`` for the run. ``options`` go to :func:`predict_file`.
     """
     files = expand_inputs(inputs)
+    stems = output_stems(files)
     out = prepare_out_dir(out_dir, overwrite)
     result = RunResult()
     bar = _bar(len(files), "images", progress and len(files) > 1)
     for f in files:
         try:
-            result.scenes.append(predict_file(predictor, f, out, progress=progress, **options))
+            scene = predict_file(predictor, f, out, progress=progress, stem=stems[f], **options)
+            result.scenes.append(scene)
         except LandcoverError as e:
             log.error("%s", e)
             result.failures.append((f, e.message))
@@ -334,26 +476,53 @@ def predict_paths(
         bar.update(1)
     bar.close()
     if result.scenes:
-        tables = {s.image.name: s.areas for s in result.scenes}
+        tables = {s.stem: s.areas for s in result.scenes}
         result.areas_csv = write_areas_csv(out / RUN_CSV, tables)
     return result
 
 
 def summary_table(result: RunResult) -> str:
-    """A plain-text table: one row per scene with its main classes and time; then failures."""
-    lines = [f"{'image':<32} {'pixels':>12} {'hectares':>10}  {'top classes':<44} {'s':>6}"]
+    """A plain-text table: one row per scene (output name, GSD used, hectares, main classes,
+    time), a line on where the GSDs came from, then failures. ``~`` marks hectares that rest on
+    an estimated GSD."""
+    lines = [
+        f"{'output':<32} {'GSD m':>8} {'from':<14} {'hectares':>11}  {'top classes':<40} {'s':>6}"
+    ]
     for s in result.scenes:
         cls = sorted(s.areas["classes"], key=lambda c: -c["pixels"])[:3]
         top = ", ".join(f"{c['name']} {100 * c['fraction']:.0f}%" for c in cls if c["pixels"])
         ha = sum(c["hectares"] or 0.0 for c in s.areas["classes"])
-        ha_text = f"{ha:10.2f}" if s.gsd_m else f"{'-':>10}"
+        mark = "~" if s.areas.get("hectares_estimated") else " "
+        ha_text = f"{mark}{ha:10.2f}" if s.gsd_m else f"{'-':>11}"
+        gsd_text = f"{s.gsd_m:8.3g}" if s.gsd_m else f"{'-':>8}"
+        name = s.stem or s.image.stem
         lines.append(
-            f"{s.image.name[:32]:<32} {s.areas['valid_pixels']:>12} {ha_text}  {top[:44]:<44} "
+            f"{name[:32]:<32} {gsd_text} {s.gsd.source:<14} {ha_text}  {top[:40]:<40} "
             f"{s.seconds:6.2f}"
         )
+    if result.scenes:
+        lines.append(gsd_line(result.scenes))
     for f, msg in result.failures:
         lines.append(f"FAILED {f}: {msg}")
     return "\n".join(lines)
+
+
+def gsd_line(scenes: Sequence[SceneResult]) -> str:
+    """One line on the GSDs used: ``GSD: 3 estimated (0.48-0.52 m), 1 given (0.5 m)``."""
+    by_source: dict[str, list[float | None]] = {}
+    for s in scenes:
+        by_source.setdefault(s.gsd.source, []).append(s.gsd.metres)
+    parts = []
+    for source, values in by_source.items():
+        known = [v for v in values if v is not None]
+        if not known:
+            parts.append(f"{len(values)} unknown (no resampling, no hectares)")
+            continue
+        lo, hi = min(known), max(known)
+        span = f"{lo:.3g} m" if lo == hi else f"{lo:.3g}-{hi:.3g} m"
+        parts.append(f"{len(values)} {source} ({span})")
+    note = "; hectares marked ~ rest on an estimated GSD" if "estimated" in by_source else ""
+    return "GSD: " + ", ".join(parts) + note
 
 
 class _NoBar:

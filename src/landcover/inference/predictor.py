@@ -15,7 +15,7 @@ from landcover.errors import LandcoverError
 from landcover.models.meta import ModelMeta
 
 BACKENDS = ("auto", "onnx", "torch")
-PRECISIONS = ("fp32", "bf16", "auto")
+PRECISIONS = ("auto", "fp32", "int8", "bf16")
 TORCH_SUFFIXES = {".ckpt", ".pt", ".pth"}
 
 
@@ -38,7 +38,7 @@ def load_predictor(
     model: str | Path | None = None,
     backend: str = "auto",
     threads: int | None = None,
-    precision: str = "fp32",
+    precision: str | None = None,
 ) -> Predictor:
     """Open a model file as a :class:`Predictor`.
 
@@ -47,16 +47,21 @@ def load_predictor(
             the bundled default model.
         backend: ``auto`` (by file suffix), ``onnx`` or ``torch``.
         threads: CPU threads (default: all cores).
-        precision: torch backend only: ``fp32``, ``bf16`` autocast, or ``auto`` (bf16 on CPUs
-            with AMX/AVX512-BF16 and on CUDA).
+        precision: for the bundled model, ``int8`` or ``fp32``; ``auto`` or ``None``: int8 on
+            CPUs with VNNI or AMX, float32 elsewhere (:func:`~landcover.inference.cpu.
+            default_precision`). For checkpoints (torch): ``fp32`` (default), ``bf16`` autocast,
+            or ``auto`` (bf16 on CPUs with AMX/AVX512-BF16 and on CUDA). An ONNX file runs in
+            the precision it was exported in.
 
     Raises:
         LandcoverError: for a missing or unreadable model, or an impossible backend.
     """
-    if precision not in PRECISIONS:
+    if precision is not None and precision not in PRECISIONS:
         raise LandcoverError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     if backend not in BACKENDS:
         raise LandcoverError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
+    if model is None and backend != "torch":
+        return _bundled(precision, threads)
     if model is None:
         from landcover.bundled import default_model_path
 
@@ -80,11 +85,30 @@ def load_predictor(
     if backend == "onnx":
         if suffix != ".onnx":
             raise LandcoverError("the onnx backend needs an .onnx file ('landcover export')", path)
+        if precision not in (None, "auto"):
+            raise LandcoverError(
+                f"--precision {precision}: an ONNX file runs in the precision it was exported in",
+                path,
+            )
         from landcover.inference.onnx_backend import OnnxPredictor
 
         return OnnxPredictor(path, threads=threads)
     if suffix == ".onnx":
         raise LandcoverError("the torch backend needs a checkpoint, not an ONNX file", path)
+    if precision == "int8":
+        raise LandcoverError("--precision int8 is for ONNX models; checkpoints run fp32 or bf16")
     from landcover.inference.torch_backend import TorchPredictor
 
-    return TorchPredictor.from_checkpoint(path, threads=threads, precision=precision)
+    return TorchPredictor.from_checkpoint(path, threads=threads, precision=precision or "fp32")
+
+
+def _bundled(precision: str | None, threads: int | None) -> Predictor:
+    """The bundled model in ``precision`` (default: the CPU's best, see ``inference.cpu``)."""
+    from landcover.bundled import runtime_model_path
+    from landcover.inference.cpu import default_precision
+    from landcover.inference.onnx_backend import OnnxPredictor
+
+    if precision == "bf16":
+        raise LandcoverError("--precision bf16 is for checkpoints; the bundled model is int8/fp32")
+    chosen = default_precision() if precision in (None, "auto") else precision
+    return OnnxPredictor(runtime_model_path(chosen), threads=threads)

@@ -52,7 +52,7 @@ def calibration_tiles(
 ) -> Iterator[np.ndarray]:
     """Yield one normalised ``(1, 3, S, S)`` float32 model input per image.
 
-    Each image is resampled from ``gsd_m`` (default: its georeferencing or ``tiles.csv``) to the
+    Each image is resampled from ``gsd_m`` (default: as ``predict`` finds it) to the
     model's GSD; a random ``S x S`` window is taken, or the image is reflection-padded to it.
     """
     from landcover.data.tiling import Window
@@ -65,8 +65,9 @@ def calibration_tiles(
         with RasterReader(path) as reader:
             info = reader.info
             rgb, valid = reader.read(Window(0, 0, info.height, info.width))
+            gsd = scene_gsd(path, reader, gsd_m)
         image = fill_invalid(rgb, valid, meta)
-        scale = model_scale(scene_gsd(path, info.gsd_m, gsd_m), meta.gsd_m)
+        scale = model_scale(gsd.metres, meta.gsd_m)
         h, w = image.shape[:2]
         image = resize_image(image, max(1, round(h * scale)), max(1, round(w * scale)))
         h, w = image.shape[:2]

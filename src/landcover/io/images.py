@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +18,10 @@ from landcover.errors import LandcoverError
 
 log = logging.getLogger(__name__)
 
+GREY_WARNING = (
+    "single band (greyscale): the model expects RGB colour imagery; the band is repeated "
+    "as R, G and B, expect a poorer map"
+)
 PIL_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp"}
 RASTER_SUFFIXES = {".tif", ".tiff"}
 IMAGE_SUFFIXES = PIL_SUFFIXES | RASTER_SUFFIXES
@@ -40,6 +45,32 @@ def check_file(path: str | Path) -> Path:
     return p
 
 
+def open_picture(p: Path) -> Any:
+    """``PIL.Image.open`` with a clear error for pictures too large to decode whole.
+
+    A JPEG/PNG header may claim any size (60000x60000 is 3.6 G pixels, 10 GB decoded);
+    Pillow refuses beyond twice ``Image.MAX_IMAGE_PIXELS`` (179 M pixels by default) with a
+    ``DecompressionBombError`` traceback. Large scenes belong in tiled GeoTIFFs, which are read
+    window by window.
+    """
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(p)
+    except Image.DecompressionBombError as e:
+        size = _short(e).split("(")[1].split(" pixels")[0] if "(" in str(e) else "?"
+        raise LandcoverError(
+            f"picture of {size} pixels is too large to decode whole (limit "
+            f"{2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} M pixels): convert it to a tiled "
+            "GeoTIFF (e.g. gdal_translate -of COG), which is read window by window",
+            p,
+        ) from e
+
+
 def image_size(path: str | Path) -> tuple[int, int]:
     """Return ``(width, height)`` from the file header, without decoding pixels."""
     p = check_file(path)
@@ -51,10 +82,10 @@ def image_size(path: str | Path) -> tuple[int, int]:
                 return src.width, src.height
         except rasterio.errors.RasterioIOError as e:
             raise LandcoverError(f"not a readable raster ({_short(e)})", p) from e
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     try:
-        with Image.open(p) as im:
+        with open_picture(p) as im:
             return im.size
     except (UnidentifiedImageError, OSError) as e:
         raise LandcoverError(f"not a readable image ({_short(e)})", p) from e
@@ -70,7 +101,7 @@ def read_rgb(path: str | Path, bands: Sequence[int] | None = None) -> np.ndarray
     p = check_file(path)
     if p.suffix.lower() in RASTER_SUFFIXES:
         return _read_raster_rgb(p, bands)
-    return _read_pil(p, mode="RGB")
+    return _read_pil(p, mode="RGB", warn_grey=True)
 
 
 def read_mask_rgb(path: str | Path) -> np.ndarray:
@@ -81,12 +112,14 @@ def read_mask_rgb(path: str | Path) -> np.ndarray:
     return _read_pil(p, mode="RGB")
 
 
-def _read_pil(p: Path, mode: str) -> np.ndarray:
-    from PIL import Image, UnidentifiedImageError
+def _read_pil(p: Path, mode: str, warn_grey: bool = False) -> np.ndarray:
+    from PIL import UnidentifiedImageError
 
     try:
-        with Image.open(p) as im:
+        with open_picture(p) as im:
             im.load()
+            if warn_grey and im.mode in ("L", "LA", "1", "I;16", "I;16B", "I", "F"):
+                log.warning("%s: %s", p, GREY_WARNING)
             if im.mode in ("I;16", "I;16B", "I", "F"):
                 arr = stretch_to_uint8(np.asarray(im, dtype=np.float32)[..., None], p)
                 return np.repeat(arr, 3, axis=2)
@@ -130,8 +163,11 @@ def select_bands(count: int, bands: Sequence[int] | None, path: Path | str) -> l
         if len(bands) != 3 or any(not 1 <= b <= count for b in bands):
             raise LandcoverError(f"--bands {bands} does not name 3 of its {count} bands", path)
         return bands
-    if count in (1, 3):
-        return list(range(1, count + 1))
+    if count == 1:
+        log.warning("%s: %s", path, GREY_WARNING)
+        return [1]
+    if count == 3:
+        return [1, 2, 3]
     if count == 2:
         raise LandcoverError("has 2 bands; RGB needs 3 (use --bands to choose)", path)
     if count == 4:

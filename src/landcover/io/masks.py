@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from landcover.errors import LandcoverError
-from landcover.io.images import RASTER_SUFFIXES, check_file, read_mask_rgb
+from landcover.io.images import RASTER_SUFFIXES, check_file, open_picture, read_mask_rgb
 from landcover.schema import ClassSchema, EncodedMask
 
 log = logging.getLogger(__name__)
@@ -124,10 +124,10 @@ def _one_band(arr: np.ndarray, p: Path, schema_name: str) -> np.ndarray:
 
 def _read_pil_bands(p: Path) -> np.ndarray:
     """Pixel values of a Pillow image, ``(H, W)`` or ``(H, W, C)``, without conversion."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     try:
-        with Image.open(p) as im:
+        with open_picture(p) as im:
             im.load()
             if im.mode in ("CMYK", "YCbCr", "LAB", "HSV"):
                 raise MaskFormatError(f"{im.mode} image is no index mask", p)

@@ -24,6 +24,7 @@ import numpy as np
 
 from landcover.data.tiling import Window
 from landcover.errors import LandcoverError
+from landcover.io.ground import ground_gsd
 from landcover.io.images import RASTER_SUFFIXES, check_file, read_rgb, select_bands
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ class RasterInfo:
         crs: rasterio CRS, or ``None`` when not georeferenced.
         transform: affine pixel-to-map transform (identity when not georeferenced).
         nodata: the input's nodata value, if any.
-        gsd_m: metres per pixel from a projected CRS in metres, else ``None``.
+        gsd_m: true ground metres per pixel at the scene's centre from its CRS (projected or
+            geographic, see :func:`~landcover.io.ground.ground_gsd`), else ``None``.
         dtype: pixel type of the bands read.
     """
 
@@ -98,7 +100,8 @@ class RasterReader:
                 with rasterio.open(self.path) as src:
                     crs, transform = src.crs, src.transform
         h, w = self._array.shape[:2]
-        self.info = RasterInfo(self.path, w, h, crs, transform, None, _gsd(crs, transform), "uint8")
+        gsd = ground_gsd(crs, transform, w, h)
+        self.info = RasterInfo(self.path, w, h, crs, transform, None, gsd, "uint8")
 
     def _open_raster(self, bands: Sequence[int] | None, stretch: tuple[float, float]) -> None:
         import rasterio
@@ -122,7 +125,7 @@ class RasterReader:
             src.crs,
             src.transform,
             src.nodata,
-            _gsd(src.crs, src.transform),
+            ground_gsd(src.crs, src.transform, src.width, src.height),
             dtype,
         )
         if dtype != "uint8":
@@ -192,20 +195,6 @@ class RasterReader:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _gsd(crs: Any, transform: Any) -> float | None:
-    """Metres per pixel when the CRS is projected in metres and pixels are square-ish."""
-    if crs is None or not crs.is_projected:
-        return None
-    try:
-        factor = crs.linear_units_factor[1]
-    except Exception:  # noqa: BLE001 - CRS without linear units
-        return None
-    xres, yres = abs(transform.a), abs(transform.e)
-    if xres <= 0 or yres <= 0:
-        return None
-    return float((xres + yres) / 2.0 * factor)
 
 
 def temp_path(path: Path) -> Path:
