@@ -93,8 +93,8 @@ def main() -> None:
     predictor = load_predictor()
     print(f"model: {predictor.path.name} ({predictor.precision})")  # type: ignore[attr-defined]
     print(
-        f"| set | images | mIoU, GSD given | mIoU, GSD estimated | difference "
-        f"| median estimate / true | estimates within 1.41x | estimate ms/image |"
+        "| set | images | mIoU, GSD given | mIoU, GSD estimated | difference "
+        "| median estimate / true | estimates within 1.41x | estimate ms/image |"
     )
     print("|---|---|---|---|---|---|---|---|")
     for name, images, native, gsd in sets(args.quadrants):

@@ -18,7 +18,7 @@ from landcover.cli import main
 from landcover.inference.cpu import cpu_class, default_precision, int8_is_fast
 from landcover.inference.engine import predict_model_grid
 from landcover.inference.predict import output_stems, predict_file, predict_paths
-from tests.inference.conftest import K, IdentityPredictor, coded_image, write_geotiff
+from tests.inference.conftest import IdentityPredictor, K, coded_image, write_geotiff
 
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
 
