@@ -4,9 +4,13 @@ Prints one table. Models have random weights (speed does not depend on training)
 - throughput of the sliding-window engine (``predict_array``, 25 % overlap, native resolution,
   no resampling) on a crop of a full-resolution DeepGlobe tile, for each model and backend:
   torch fp32, torch bf16 autocast (only where the CPU has AMX/AVX512-BF16), ONNX Runtime fp32;
-- end to end ``landcover predict tile.jpg`` (a fresh process; U-Net-lite0 ONNX at GSD 1.2 m,
-  the tile at 0.5 m from tiles.csv), wall time and peak RSS, against the seed U-Net's forward
-  pass alone on the full tile in torch fp32 (extrapolated per pixel from the crop);
+- end to end ``landcover predict tile.jpg`` (a fresh process, the tile at 0.5 m from tiles.csv),
+  wall time and peak RSS: the bundled Deepness file (int8, fixed 1024-px input: what ``predict``
+  ran before), and the bundled model in both precisions side by side (int8 and fp32 runtime
+  copies, any input size; the default is int8 only on CPUs with VNNI/AMX), against the seed
+  U-Net's forward pass alone on the full tile in torch fp32 (extrapolated from the crop);
+- a folder of 512x512 chips (DeepGlobe quadrants copied without tiles.csv), seconds per chip,
+  for the same models, with the GSD given and estimated;
 - a synthetic N x N GeoTIFF at 0.5 m, wall time and peak RSS of ``landcover predict``.
 
 Light run: ``python benchmarks/predict_throughput.py --crop 512 --big 4000 --models unet-lite0``.
@@ -110,6 +114,53 @@ def write_big_geotiff(path: Path, size: int, source: np.ndarray) -> None:
                 dst.write(block[:, :h, :w], window=Window(c, r, w, h))
 
 
+def end_to_end(opts: argparse.Namespace, work: Path, rows: list) -> tuple[Path, dict]:
+    """``landcover predict`` in fresh processes: the tile in each precision, then chips.
+
+    Returns the ONNX file used for the big-GeoTIFF row and the first run's stats.
+    """
+    from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR
+
+    deepness = opts.e2e_model or WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx"
+    if not deepness.is_file():
+        _, _, deepness = make_model("unet-lite0", opts.e2e_window, work)
+    runs = [(f"{deepness.name}, fixed {opts.e2e_window}-px input", ["--model", str(deepness)])]
+    if opts.e2e_model is None and deepness.parent == WEIGHTS_DIR:
+        runs += [(f"bundled {p}", ["--precision", p]) for p in ("int8", "fp32")]
+    first: dict = {}
+    for i, (label, model_args) in enumerate(runs):
+        args = ["predict", *model_args, str(opts.tile), "--out", str(work / f"e{i}")]
+        run_cli(args)  # warm the page cache: the timed runs are not a cold start of the disk
+        s = min((run_cli([*args, "--overwrite"]) for _ in range(2)), key=lambda r: r["wall"])
+        first = first or s
+        what = f"landcover predict {opts.tile.name} ({label})"
+        rows.append((what, f"{s['wall']:.2f} s wall", f"peak RSS {s['peak_rss_mb']:.0f} MB"))
+    chips_rows(opts, work, runs, rows)
+    return deepness, first
+
+
+def chips_rows(opts: argparse.Namespace, work: Path, runs: list, rows: list) -> None:
+    """A folder of ``--chips`` 512x512 chips (unseen quadrants, no tiles.csv), per chip."""
+    import shutil
+
+    names = sorted((FULLRES.parent / "quadrants512").glob("*_sat.jpg"))[: opts.chips]
+    if not names:
+        return
+    folder = work / "chips"
+    folder.mkdir()
+    for p in names:
+        shutil.copy(p, folder / p.name)
+    for i, (label, model_args) in enumerate(runs):
+        for gsd_args, how in ((["--gsd", "1.195"], "GSD given"), ([], "GSD estimated")):
+            if not gsd_args and i == 0:
+                continue
+            args = ["predict", *model_args, *gsd_args, str(folder), "--out", str(work / "c")]
+            s = run_cli([*args, "--overwrite"])
+            per = s["wall"] / len(names)
+            what = f"{len(names)} chips 512x512 ({label}, {how})"
+            rows.append((what, f"{per:.3f} s/chip", f"peak RSS {s['peak_rss_mb']:.0f} MB"))
+
+
 def main() -> None:
     """Parse options, measure, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -120,6 +171,7 @@ def main() -> None:
     parser.add_argument("--window", type=int, default=512, help="model tile size")
     parser.add_argument("--e2e-window", type=int, default=1024, help="tile of the e2e model")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--chips", type=int, default=24, help="512x512 chips in the folder run")
     parser.add_argument(
         "--e2e-model",
         type=Path,
@@ -153,33 +205,7 @@ def main() -> None:
                     seed_fp32 = sec / mp
                 rows.append((f"{name} {label}", f"{mp / sec:.2f} MP/s", f"{sec:.2f} s"))
         # End to end with the bundled model (or its architecture, exported at a large window).
-        from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR
-
-        e2e_onnx = opts.e2e_model or WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx"
-        if not e2e_onnx.is_file():
-            _, _, e2e_onnx = make_model("unet-lite0", opts.e2e_window, work)
-        e2e_tile = OnnxPredictor(e2e_onnx).meta.tile_size
-        e2e_models = [(e2e_onnx.name, e2e_onnx)]
-        weights = e2e_onnx.with_suffix(".pt")
-        if opts.e2e_model is None and weights.is_file():
-            # The same weights as a float32 ONNX file: what int8 quantisation buys.
-            from landcover.inference.export import export_checkpoint
-
-            fp32 = export_checkpoint(weights, work / "fp32.onnx", tile_size=e2e_tile)
-            e2e_models.append(("same weights, float32 ONNX", fp32))
-        stats = {}
-        for i, (label, path) in enumerate(e2e_models):
-            args = ["predict", "--model", str(path), str(opts.tile), "--out", str(work / f"e{i}")]
-            run_cli(args)  # warm the page cache: the timed runs are not a cold start of the disk
-            s = min((run_cli([*args, "--overwrite"]) for _ in range(2)), key=lambda r: r["wall"])
-            stats = stats or s
-            rows.append(
-                (
-                    f"landcover predict {opts.tile.name} ({label}, tile {e2e_tile})",
-                    f"{s['wall']:.2f} s wall",
-                    f"peak RSS {s['peak_rss_mb']:.0f} MB",
-                )
-            )
+        e2e_onnx, stats = end_to_end(opts, work, rows)
         full_mp = tile.shape[0] * tile.shape[1] / 1e6
         if seed_fp32 is not None:
             seed_full = seed_fp32 * full_mp
@@ -205,9 +231,12 @@ def main() -> None:
             )
         )
     width = max(len(r[0]) for r in rows)
+    from landcover.inference.cpu import cpu_class, default_precision
+
     print(
         f"crop {crop.shape[1]}x{crop.shape[0]} of {opts.tile.name}, window {opts.window}, "
-        f"25 % overlap, {os.cpu_count()} CPU cores, bf16: {cpu_has_bf16()}"
+        f"25 % overlap, {os.cpu_count()} CPU cores, CPU class {cpu_class()} (bundled model "
+        f"default: {default_precision()}), bf16: {cpu_has_bf16()}"
     )
     print(f"{'what':<{width}}  {'speed':>14}  detail")
     for what, speed, detail in rows:

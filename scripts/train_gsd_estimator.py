@@ -5,9 +5,18 @@ Usage:
         [--minutes 15] [--threads 2]
 
 Samples are training-split images (known GSD, ``--gsd``) resampled to a random GSD between
-``MIN_GSD`` and ``MAX_GSD`` (log-uniform), blurred at random (so that softness, which upsampling
-leaves, is not a cue: native fine imagery is sharp) and colour-jittered, then cut to
-``CROP`` pixels. The net regresses ``log2(gsd)``. The ONNX file takes ``(N, 3, CROP, CROP)``
+``MIN_GSD`` and ``MAX_GSD`` (log-uniform) and cut to ``CROP`` pixels. Two shortcuts are taken
+away, because a net finds them before it learns object sizes:
+
+- the JPEG block grid: the source images were JPEG-compressed at their own GSD, so the period
+  of their 8-px blocks tells the resampling factor (a first net learned exactly that and read
+  every native JPEG as 1.2 m). Each source is softened before resampling, and each sample is
+  JPEG-compressed again at its new size (quality 50-95), as :func:`landcover.inference.gsd.
+  estimate_gsd` does to every crop it reads: the grid is then the same at every GSD;
+- sharpness: upsampling softens, native fine imagery is sharp. Samples are blurred or sharpened
+  at random.
+
+Colours are jittered. The net regresses ``log2(gsd)``. The ONNX file takes ``(N, 3, CROP, CROP)``
 pixels scaled to 0..1 and returns ``(N, 1)`` log2 metres per pixel; it needs no torch to run.
 """
 
@@ -45,28 +54,36 @@ def sample(images: list[np.ndarray], gsd: float, rng: np.random.Generator) -> tu
     """One training crop ``(3, CROP, CROP)`` float32 in 0..1 and its ``log2`` GSD."""
     from PIL import Image, ImageFilter
 
+    from landcover.inference.gsd import recompress
+
     img = images[int(rng.integers(len(images)))]
     target = float(np.exp(rng.uniform(np.log(MIN_GSD), np.log(MAX_GSD))))
     f = gsd / target
     h, w = img.shape[:2]
     # Cut first (only what the crop needs), then resample.
-    side = min(h, w, int(np.ceil(CROP / f)) + 2)
+    side = min(h, w, int(np.ceil(CROP / f)) + 4)
     r, c = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
     im = Image.fromarray(img[r : r + side, c : c + side])
+    im = im.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 1.1))))  # the source's grid
     out = max(CROP, round(side * f))
     im = im.resize((out, out), Image.Resampling.BILINEAR)
-    if rng.random() < 0.5:
-        im = im.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.3, 1.5))))
-    a = np.asarray(im, dtype=np.float32)[:CROP, :CROP] / 255.0
+    u = rng.random()
+    if u < 0.3:
+        im = im.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.3, 1.2))))
+    elif u < 0.6:
+        radius, percent = float(rng.uniform(0.5, 2.0)), int(rng.integers(50, 200))
+        im = im.filter(ImageFilter.UnsharpMask(radius=radius, percent=percent, threshold=0))
+    a = np.asarray(im)[:CROP, :CROP]
     if a.shape[0] < CROP or a.shape[1] < CROP:
         a = np.pad(a, ((0, CROP - a.shape[0]), (0, CROP - a.shape[1]), (0, 0)), mode="reflect")
-    a = a * rng.uniform(0.7, 1.3, size=3).astype(np.float32) + np.float32(rng.uniform(-0.1, 0.1))
+    a = a.astype(np.float32) * rng.uniform(0.7, 1.3, size=3).astype(np.float32)
+    a = np.clip(a + np.float32(rng.uniform(-25, 25)), 0, 255).astype(np.uint8)
     if rng.random() < 0.5:
         a = a[:, ::-1]
-    a = np.rot90(a, int(rng.integers(4)))
-    return np.ascontiguousarray(np.clip(a, 0, 1).transpose(2, 0, 1), dtype=np.float32), np.log2(
-        target
-    )
+    a = np.ascontiguousarray(np.rot90(a, int(rng.integers(4))))
+    a = recompress(a, int(rng.integers(50, 96)))
+    x = a.astype(np.float32).transpose(2, 0, 1) / 255.0
+    return np.ascontiguousarray(x), np.log2(target)
 
 
 def main() -> None:
@@ -85,6 +102,7 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, default=15)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=48)
+    ap.add_argument("--init", type=Path, help="start from these weights (a .pt state dict)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -92,6 +110,8 @@ def main() -> None:
     pairs = select_split(find_pairs(args.data).pairs, read_split(args.split), "train")
     images = [read_rgb(p.image) for p in pairs]
     net = build_net()
+    if args.init:
+        net.load_state_dict(torch.load(args.init))
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
     end, step, t0 = time.time() + args.minutes * 60, 0, time.time()
     losses: list[float] = []

@@ -84,7 +84,7 @@ def oracle_cli(monkeypatch: pytest.MonkeyPatch, oracle: OraclePredictor) -> Orac
     import landcover.evaluation.evaluate as ev
     import landcover.inference.predictor as pr
 
-    monkeypatch.setattr(pr, "load_predictor", lambda model=None, backend="auto": oracle)
+    monkeypatch.setattr(pr, "load_predictor", lambda model=None, backend="auto", **kw: oracle)
     monkeypatch.setattr(ev, "_default_predict", lambda: oracle_predict)
     return oracle
 

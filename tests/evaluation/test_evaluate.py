@@ -14,7 +14,14 @@ from landcover.cli import main
 from landcover.data.pairs import find_pairs
 from landcover.evaluation.evaluate import evaluate_pairs
 from landcover.schema import DUBAI
-from tests.evaluation.conftest import H, W, oracle_predict, synthetic_labels, write_pair
+from tests.evaluation.conftest import (
+    H,
+    OraclePredictor,
+    W,
+    oracle_predict,
+    synthetic_labels,
+    write_pair,
+)
 
 pytest.importorskip("scipy")
 
@@ -238,3 +245,27 @@ def test_output_path_that_is_a_file_is_refused(data_dir, oracle_cli, tmp_path, c
     assert main(["evaluate", "--data", str(data_dir), "--out", str(out)]) == 2
     assert f"{out}: output path is a file" in capsys.readouterr().err
     assert out.read_text() == "mine"
+
+
+def test_unknown_gsd_is_estimated_per_image_as_predict_does(
+    data_dir: Path, oracle: OraclePredictor, tmp_path: Path
+) -> None:
+    from landcover.data.pairs import find_pairs
+    from landcover.inference.gsd import estimate_gsd_array
+    from landcover.io.images import read_rgb
+
+    seen: list[float | None] = []
+
+    def recording(predictor, image, *, gsd_m=None, **kw):  # noqa: ANN001, ANN202
+        seen.append(gsd_m)
+        return oracle_predict(predictor, image, **kw)
+
+    pairs = find_pairs(data_dir).pairs
+    result = evaluate_pairs(oracle, pairs, tmp_path / "r", predict=recording, progress=False)
+    expected = [estimate_gsd_array(read_rgb(p.image)) for p in pairs]
+    assert seen == pytest.approx(expected) and all(g > 0 for g in seen)
+    metrics = json.loads((result.out / "metrics.json").read_text())
+    assert metrics["gsd_m"].startswith("estimated per image, ")
+    seen.clear()
+    evaluate_pairs(oracle, pairs, tmp_path / "n", predict=recording, progress=False, estimate=False)
+    assert seen == [None, None, None]

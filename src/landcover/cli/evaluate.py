@@ -97,6 +97,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="inference backend (auto: by model file type)",
     )
     p.add_argument(
+        "--precision",
+        choices=("auto", "int8", "fp32", "bf16"),
+        default=None,
+        help="as in predict: bundled model int8 or fp32 (default: int8 only on CPUs with VNNI "
+        "or AMX); checkpoints fp32 (default), bf16 or auto",
+    )
+    p.add_argument(
         "--overlap",
         type=float,
         default=0.25,
@@ -136,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
         gsd_m=args.gsd,
         estimate=args.estimate,
         backend=args.backend,
+        precision=args.precision,
         gallery=args.gallery,
         flag_threshold=args.flag_threshold,
         min_area=args.min_area,

@@ -380,6 +380,7 @@ def evaluate(
     schema: str | Path | ClassSchema | None = None,
     gsd_m: float | None = None,
     backend: str = "auto",
+    precision: str | None = None,
     predict: PredictFn | None = None,
     **options: Any,
 ) -> EvaluationResult:
@@ -394,6 +395,7 @@ def evaluate(
         schema: the data's class schema (name, YAML file or object); default the model's.
         gsd_m: metres per pixel of the images; default from ``tiles.csv`` when known.
         backend: ``auto``, ``onnx`` or ``torch``.
+        precision: see :func:`~landcover.inference.predictor.load_predictor`.
         predict: the predicting function (default
             :func:`~landcover.inference.engine.predict_array`).
         **options: passed to :func:`evaluate_pairs` (``gallery``, ``flag_threshold``,
@@ -419,7 +421,7 @@ def evaluate(
         pairs = select_split(pairs, read_split(split), subset)
     if gsd_m is None:
         gsd_m = gsd_of(pairs, read_tiles_csv(data))
-    predictor = load_predictor(model, backend=backend)
+    predictor = load_predictor(model, backend=backend, precision=precision)
     name = str(model if model is not None else getattr(predictor, "path", "bundled model"))
     log.info("evaluating %s on %d pairs from %s", name, len(pairs), data)
     return evaluate_pairs(

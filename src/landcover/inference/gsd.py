@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 ESTIMATOR = Path(__file__).resolve().parent.parent / "weights" / "gsd-estimator.onnx"
 CROP = 128
 GRID = 3  # crops on a GRID x GRID lattice over the image
+JPEG_QUALITY = 85  # every crop is JPEG-compressed anew, as in training (see recompress)
 SOURCES = ("given", "georeferencing", "tiles.csv", "estimated", "unknown")
 
 
@@ -106,10 +107,29 @@ def estimate_gsd(
         pad = ((0, CROP - rgb.shape[0]), (0, CROP - rgb.shape[1]), (0, 0))
         if any(p[1] for p in pad):
             rgb = np.pad(rgb, pad, mode="symmetric")
+        rgb = recompress(np.ascontiguousarray(rgb), JPEG_QUALITY)
         crops.append(rgb.transpose(2, 0, 1).astype(np.float32) / 255.0)
     session = _session(model)
     (out,) = session.run(None, {"input": np.stack(crops)})  # type: ignore[attr-defined]
     return float(2.0 ** np.median(np.asarray(out).ravel()))
+
+
+def recompress(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """``rgb`` through a JPEG encoder and back at ``quality``.
+
+    The estimator sees every crop with a fresh 8-px JPEG block grid, in training and here, so
+    that the grid an input may already have (whose period would tell a resampling factor, not a
+    GSD) carries no information.
+    """
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+    buf.seek(0)
+    with Image.open(buf) as im:
+        return np.asarray(im.convert("RGB"))
 
 
 def estimate_gsd_array(image: np.ndarray) -> float:
