@@ -147,7 +147,7 @@ def test_coarse_scene_warns_and_is_not_upsampled(tmp_path: Path, caplog) -> None
     predictor = IdentityPredictor(gsd_m=1.2)
     with caplog.at_level(logging.WARNING):
         scene = predict_file(predictor, src, tmp_path, progress=False)
-    assert f"{src}: its GSD, 10 m (georeferencing), is 8.3x coarser" in caplog.text
+    assert f"{src} (georeferencing GSD): its GSD, 10 m, is 8.3x coarser" in caplog.text
     pixels_seen = sum(n * h * w for n, _, h, w in predictor.calls)
     assert pixels_seen <= 4 * 64 * 96  # windows over its own pixels, not 70x as many
     with rasterio.open(tmp_path / "s2_classes.tif") as f:
@@ -209,3 +209,29 @@ def test_given_gsd_must_be_positive(tmp_path: Path, tiny_onnx, capsys) -> None:
     with pytest.raises(SystemExit):
         main(["predict", "--model", str(tiny_onnx), str(img), "--out", "o", "--gsd", "0"])
     assert "must be a positive number of metres" in capsys.readouterr().err
+
+
+def test_evaluate_scores_exactly_the_labels_predict_writes(tmp_path: Path) -> None:
+    """One prediction path: at 0.5 m for a 1 m model both resample; the matrices are equal."""
+    from landcover.data.pairs import find_pairs
+    from landcover.evaluation.evaluate import evaluate_pairs
+    from landcover.evaluation.metrics import confusion_matrix
+    from landcover.schema import DEEPGLOBE
+
+    data = tmp_path / "data"
+    data.mkdir()
+    image = coded_image(90, 70, seed=3)
+    Image.fromarray(image).save(data / "x_sat.png")
+    truth = (np.arange(90 * 70).reshape(90, 70) // 7 % 6).astype(np.uint8)
+    Image.fromarray(DEEPGLOBE.palette[truth]).save(data / "x_mask.png")
+    predictor = FlexiblePredictor(gsd_m=1.0, tile_size=64)
+    (tmp_path / "p").mkdir()
+    predict_file(predictor, data / "x_sat.png", tmp_path / "p", gsd_m=0.5, progress=False)
+    with rasterio.open(tmp_path / "p" / "x_sat_classes.tif") as f:
+        written = f.read(1)
+    assert not np.array_equal(written, image[..., 0] % K)  # resampled: not the identity
+    result = evaluate_pairs(
+        predictor, find_pairs(data).pairs, tmp_path / "e", gsd_m=0.5, gallery=0, progress=False
+    )
+    expected = confusion_matrix(truth, written, K, DEEPGLOBE.ignore_index)
+    np.testing.assert_array_equal(result.confusion, expected)

@@ -77,4 +77,6 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
         text = action.help or ""
         if action.default in (None, False, argparse.SUPPRESS) or "default" in text:
             return text
+        if isinstance(action, argparse._StoreFalseAction):  # "--no-x": the default is "x on"
+            return text
         return super()._get_help_string(action)

@@ -1,7 +1,8 @@
 """Evaluate a model on image/mask pairs and write a full report.
 
-Each image is predicted exactly as ``landcover predict`` does
-(:func:`~landcover.inference.engine.predict_array`, at the mask's full resolution), then
+Each image is predicted exactly as ``landcover predict`` does, through the same function
+(:func:`~landcover.inference.engine.map_image`: same GSD rules, argmax at the model's GSD brought
+back by nearest neighbour to the mask's full resolution), then
 scored into one confusion matrix accumulated over the whole set. Memory stays bounded: one
 image's probabilities at a time, and small thumbnails for the galleries.
 

@@ -9,17 +9,23 @@ with a floor so that pixels near image edges, seen by one window only, still cou
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from landcover.data.tiling import Window, grid
 from landcover.inference.predictor import Predictor
+from landcover.io.raster import NODATA_LABEL
 from landcover.models.meta import ModelMeta
+
+log = logging.getLogger(__name__)
 
 WEIGHT_FLOOR = 0.05
 MAX_BATCH_PIXELS = 1 << 19  # activations grow with pixels per call (~0.4 GB per MP)
 GSD_TOLERANCE = 0.02
+COARSE_LIMIT = 2.0  # inputs coarser than this many model pixels are not upsampled
 
 
 def model_scale(gsd_m: float | None, model_gsd_m: float | None) -> float:
@@ -198,6 +204,88 @@ def fill_invalid(image: np.ndarray, valid: np.ndarray | None, meta: ModelMeta) -
     return out
 
 
+def scale_for(gsd_m: float | None, model_gsd_m: float | None, name: str = "image") -> float:
+    """Input-to-model pixel factor; an input over :data:`COARSE_LIMIT` coarser is not upsampled.
+
+    Such an input (a 10 m scene for a 1.2 m model) is mapped at its own pixels, costing what
+    its pixel count costs, with a warning naming it: the model never saw objects that small.
+    Finer inputs (drone imagery) are downsampled to the model's GSD.
+    """
+    scale = model_scale(gsd_m, model_gsd_m)
+    if scale > COARSE_LIMIT:
+        log.warning(
+            "%s: its GSD, %.3g m, is %.1fx coarser than the model's %g m; mapped at its own "
+            "pixels without upsampling, expect a poor map (give --gsd if the GSD is wrong)",
+            name,
+            gsd_m,
+            scale,
+            model_gsd_m,
+        )
+        return 1.0
+    return scale
+
+
+@dataclass(frozen=True)
+class ModelMap:
+    """An image's class probabilities at the model's GSD, and the image's own grid.
+
+    Every command brings them back the same way: the argmax (first class wins ties) at the
+    model's resolution, then nearest neighbour to the input grid, so that ``evaluate`` scores
+    exactly the labels ``predict`` writes (bilinear probabilities at full resolution cost ~20x
+    more on a 2448-px tile).
+
+    Attributes:
+        probs: ``(K, h, w)`` float32 at the model's GSD.
+        height: input rows.
+        width: input columns.
+        valid: ``(height, width)`` bool, False where the input is nodata; or ``None``.
+    """
+
+    probs: np.ndarray
+    height: int
+    width: int
+    valid: np.ndarray | None = None
+
+    def labels(self) -> np.ndarray:
+        """``(H, W)`` uint8 classes, :data:`NODATA_LABEL` where the input is nodata."""
+        labels = resize_labels(class_labels(self.probs), self.height, self.width)
+        if self.valid is not None and not self.valid.all():
+            labels[~self.valid] = NODATA_LABEL
+        return labels
+
+    def probabilities(self) -> np.ndarray:
+        """``(K, H, W)`` float32, each pixel its model pixel's probabilities (0 where nodata)."""
+        out = np.stack([resize_labels(p, self.height, self.width) for p in self.probs])
+        if self.valid is not None and not self.valid.all():
+            out *= self.valid[None]
+        return out
+
+
+def map_image(
+    predictor: Predictor,
+    image: np.ndarray,
+    *,
+    scale: float = 1.0,
+    valid: np.ndarray | None = None,
+    overlap: float = 0.25,
+    tta: bool = False,
+    batch_size: int = 4,
+) -> ModelMap:
+    """Map an ``(H, W, 3)`` uint8 image: resample by ``scale`` to the model's GSD and predict.
+
+    The one prediction path: ``predict`` (block by block), ``evaluate`` and :func:`predict_array`
+    all call it. Nodata pixels (``valid`` False) are filled with the model's mean colour first.
+    """
+    height, width = image.shape[:2]
+    small = resize_image(
+        fill_invalid(image, valid, predictor.meta),
+        max(1, round(height * scale)),
+        max(1, round(width * scale)),
+    )
+    probs = predict_model_grid(predictor, small, overlap=overlap, tta=tta, batch_size=batch_size)
+    return ModelMap(probs, height, width, valid)
+
+
 def predict_array(
     predictor: Predictor,
     image: np.ndarray,
@@ -214,7 +302,8 @@ def predict_array(
         predictor: the model (:func:`~landcover.inference.predictor.load_predictor`).
         image: ``(H, W, 3)`` uint8 RGB, any size.
         gsd_m: the image's metres per pixel; when it differs from the model's, the image is
-            resampled to the model's GSD and the probabilities back (bilinear).
+            resampled to the model's GSD (:func:`scale_for`) and each pixel gets the
+            probabilities of its model pixel (:class:`ModelMap`).
         overlap: fraction of a window shared with its neighbours, in [0, 1).
         tta: average over flips and a quarter turn.
         valid: ``(H, W)`` bool, False where the input is nodata; those pixels get all-zero
@@ -223,13 +312,7 @@ def predict_array(
     """
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
         raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}")
-    height, width = image.shape[:2]
-    scale = model_scale(gsd_m, predictor.meta.gsd_m)
-    src = fill_invalid(image, valid, predictor.meta)
-    mh, mw = max(1, round(height * scale)), max(1, round(width * scale))
-    small = resize_image(src, mh, mw)
-    probs = predict_model_grid(predictor, small, overlap=overlap, tta=tta, batch_size=batch_size)
-    probs = resize_probabilities(probs, height, width)
-    if valid is not None and not valid.all():
-        probs = probs * valid[None].astype(np.float32)
-    return probs
+    scale = scale_for(gsd_m, predictor.meta.gsd_m)
+    return map_image(
+        predictor, image, scale=scale, valid=valid, overlap=overlap, tta=tta, batch_size=batch_size
+    ).probabilities()

@@ -29,15 +29,7 @@ from landcover.inference.areas import (
     write_areas_csv,
     write_areas_json,
 )
-from landcover.inference.engine import (
-    class_labels,
-    fill_invalid,
-    model_scale,
-    predict_model_grid,
-    resize_image,
-    resize_labels,
-    resize_probabilities,
-)
+from landcover.inference.engine import ModelMap, map_image, scale_for
 from landcover.inference.gsd import Gsd, estimate_gsd, known_gsd
 from landcover.inference.predictor import Predictor
 from landcover.inference.writers import write_color_png, write_overlay_jpg
@@ -59,7 +51,6 @@ PREVIEW_MAX = 4096
 GDAL_CACHE_MB = 64
 BLOCK_MODEL_PX = 1536
 MARGIN_TILES = 0.125  # context read around each block, in model tiles
-COARSE_LIMIT = 2.0  # inputs coarser than this many model pixels are not upsampled
 OUTPUT_SUFFIXES = ("_classes.tif", "_color.png", "_overlay.jpg", "_areas.json")
 RUN_CSV = "areas.csv"
 OUTPUT_PATTERNS = (*(f"*{s}" for s in OUTPUT_SUFFIXES), "*_probabilities.tif", RUN_CSV)
@@ -158,26 +149,6 @@ def scene_gsd(
     return gsd
 
 
-def model_scale_for(path: Path, gsd: Gsd, model_gsd: float | None) -> float:
-    """Input-to-model pixel factor; inputs over :data:`COARSE_LIMIT` coarser are not upsampled.
-
-    Such an input (a 10 m scene for a 1.2 m model) is mapped at its own pixels, costing what
-    its pixel count costs, with a warning: the model never saw objects that small.
-    """
-    scale = model_scale(gsd.metres, model_gsd)
-    if scale > COARSE_LIMIT:
-        log.warning(
-            "%s: its GSD, %s, is %.1fx coarser than the model's %g m; mapped at its own pixels "
-            "without upsampling, expect a poor map (give --gsd if the GSD is wrong)",
-            path,
-            gsd.describe(),
-            scale,
-            model_gsd,
-        )
-        return 1.0
-    return scale
-
-
 def blocks(height: int, width: int, block: int) -> Iterator[Window]:
     """Non-overlapping blocks of at most ``block`` pixels a side covering the image."""
     for r in range(0, height, block):
@@ -266,7 +237,7 @@ def predict_file(
     # GDAL's block cache defaults to 5 % of RAM; cap it so memory stays flat on big scenes.
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), RasterReader(path, bands=bands) as reader:
         gsd = scene_gsd(path, reader, gsd_m, estimate)
-        scale = model_scale_for(path, gsd, meta.gsd_m)
+        scale = scale_for(gsd.metres, meta.gsd_m, f"{path} ({gsd.source} GSD)")
         writers = _open_writers(reader.info, out_dir, stem, meta, probabilities)
         try:
             tally = _map_blocks(
@@ -356,21 +327,14 @@ def _map_blocks(
         )
         rgb, valid = reader.read(read_w)
         tally.image_prev.put(rgb[inner], w)
-        small = resize_image(
-            fill_invalid(rgb, valid, meta),
-            max(1, round(read_w.height * scale)),
-            max(1, round(read_w.width * scale)),
-        )
-        del rgb  # the full-resolution block is not needed while the model runs
-        probs = predict_model_grid(predictor, small, **engine)
-        labels = resize_labels(class_labels(probs), read_w.height, read_w.width)
-        labels[~valid] = NODATA_LABEL
-        lab = labels[inner]
+        mapped = map_image(predictor, rgb, scale=scale, valid=valid, **engine)
+        del rgb, valid  # the full-resolution block is not needed any more
+        lab = mapped.labels()[inner]
         writers[0].write(lab, w)
         _count(tally, lab, w, info, meta.num_classes)
         if len(writers) > 1:
-            _write_probabilities(writers[1], probs, read_w, inner, valid[inner], w)
-        del probs, labels, lab, valid  # free before the next block is read
+            _write_probabilities(writers[1], mapped, inner, w)
+        del mapped, lab  # free before the next block is read
         bar.update(1)
     bar.close()
     return tally
@@ -387,19 +351,12 @@ def _count(tally: _Tally, lab: np.ndarray, w: Window, info: RasterInfo, k: int) 
 
 
 def _write_probabilities(
-    writer: RasterWriter,
-    probs: np.ndarray,
-    read_w: Window,
-    inner: tuple[slice, slice],
-    valid: np.ndarray,
-    w: Window,
+    writer: RasterWriter, mapped: ModelMap, inner: tuple[slice, slice], w: Window
 ) -> None:
-    """One class at a time: a K-band float block would dwarf everything else."""
-    for k in range(probs.shape[0]):
-        full = resize_probabilities(probs[k : k + 1], read_w.height, read_w.width)
-        p8 = np.rint(full[0][inner] * 255.0).astype(np.uint8)
-        p8[~valid] = 0
-        writer.write(p8, w, band=k + 1)
+    """One class at a time (a K-band float block would dwarf everything else); 255 = 1.0."""
+    for k in range(mapped.probs.shape[0]):
+        one = ModelMap(mapped.probs[k : k + 1], mapped.height, mapped.width, mapped.valid)
+        writer.write(np.rint(one.probabilities()[0][inner] * 255.0).astype(np.uint8), w, band=k + 1)
 
 
 def output_stems(files: Sequence[Path]) -> dict[Path, str]:
