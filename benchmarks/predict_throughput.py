@@ -182,8 +182,9 @@ def main() -> None:
     if not opts.tile.is_file():
         sys.exit(f"{opts.tile}: missing; see ../shared/data/README.md")
 
+    from landcover.inference.cpu import has_bf16 as cpu_has_bf16
     from landcover.inference.onnx_backend import OnnxPredictor
-    from landcover.inference.torch_backend import TorchPredictor, cpu_has_bf16
+    from landcover.inference.torch_backend import TorchPredictor
     from landcover.io.images import read_rgb
 
     tile = read_rgb(opts.tile)

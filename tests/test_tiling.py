@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from landcover.data.tiling import Window, grid, merge, split, stride_for, window_starts
+from landcover.data.tiling import grid, merge, split, stride_for, window_starts
+from landcover.io.windows import Window
 
 
 @settings(max_examples=60, deadline=None)

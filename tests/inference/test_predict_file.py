@@ -98,7 +98,7 @@ def test_16bit_and_band_selection(tmp_path: Path) -> None:
     src = write_geotiff(tmp_path / "ms.tif", data)
     predict_file(IdentityPredictor(gsd_m=2.0), src, tmp_path, bands=[3, 2, 1], progress=False)
     with RasterReader(src, bands=[3, 2, 1]) as reader:
-        from landcover.data.tiling import Window
+        from landcover.io.windows import Window
 
         rgb, valid = reader.read(Window(0, 0, 20, 24))
     assert rgb.dtype == np.uint8 and valid.all()

@@ -10,24 +10,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-
-@dataclass(frozen=True)
-class Window:
-    """A rectangle of pixels: top row, left column, height and width."""
-
-    row: int
-    col: int
-    height: int
-    width: int
-
-    @property
-    def slices(self) -> tuple[slice, slice]:
-        """``(rows, cols)`` slices selecting this window from an ``(H, W, ...)`` array."""
-        return slice(self.row, self.row + self.height), slice(self.col, self.col + self.width)
+from landcover.io.windows import Window
 
 
 def stride_for(size: int, overlap: float) -> int:

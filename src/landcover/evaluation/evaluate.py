@@ -123,8 +123,8 @@ def read_truth(
         LandcoverError: for unreadable files, a mask in another schema's colours or format, or
             a mask whose size differs from its image's.
     """
-    from landcover.data.tiling import Window
     from landcover.io.raster import RasterReader
+    from landcover.io.windows import Window
 
     try:
         with RasterReader(pair.image, bands=bands) as reader:

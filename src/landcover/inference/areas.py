@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from landcover.inference.writers import atomic_write_bytes
+from landcover.io.atomic import atomic_write_bytes
 from landcover.schema import ClassSchema
 
 CSV_FIELDS = ("image", "output", "class", "pixels", "fraction", "hectares", "gsd_m", "gsd_source")

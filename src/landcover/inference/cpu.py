@@ -57,6 +57,12 @@ def cpu_class(flags: frozenset[str] | None = None) -> str:
     return "other"
 
 
+def has_bf16(flags: frozenset[str] | None = None) -> bool:
+    """Whether the CPU computes bf16 natively (AMX or AVX512-BF16)."""
+    f = cpu_flags() if flags is None else flags
+    return "amx_bf16" in f or "avx512_bf16" in f
+
+
 def int8_is_fast(flags: frozenset[str] | None = None) -> bool:
     """True when the CPU has VNNI or AMX, where int8 is both faster and as exact as float32."""
     f = cpu_flags() if flags is None else flags

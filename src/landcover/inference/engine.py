@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from landcover.data.tiling import Window, grid
+from landcover.data.tiling import grid
 from landcover.inference.predictor import Predictor
 from landcover.io.raster import NODATA_LABEL
+from landcover.io.windows import Window
 from landcover.models.meta import ModelMeta
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from landcover.data.tiling import Window
 from landcover.errors import LandcoverError
+from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from landcover.data.tiling import Window
 from landcover.errors import LandcoverError
 from landcover.inference.areas import (
     area_table,
@@ -43,6 +42,7 @@ from landcover.io.raster import (
     RasterWriter,
     class_colormap,
 )
+from landcover.io.windows import Window
 from landcover.schema import count_labels
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from landcover.errors import LandcoverError
+from landcover.errors import InputError, LandcoverError
 from landcover.models.meta import ModelMeta
 
 BACKENDS = ("auto", "onnx", "torch")
@@ -43,8 +43,9 @@ def load_predictor(
     """Open a model file as a :class:`Predictor`.
 
     Args:
-        model: an ``.onnx`` file, a checkpoint (``.ckpt``/``.pt``/``.pth``), or ``None`` for
-            the bundled default model.
+        model: an ``.onnx`` file, a checkpoint (``.ckpt``/``.pt``/``.pth``), the name of a
+            bundled model (``landcover models``, e.g. ``deepglobe-fpn-lite0``), or ``None``
+            for the bundled default model. The torch backend runs a bundled model's ``.pt``.
         backend: ``auto`` (by file suffix), ``onnx`` or ``torch``.
         threads: CPU threads (default: all cores).
         precision: for the bundled model, ``int8`` or ``fp32``; ``auto`` or ``None``: int8 on
@@ -54,20 +55,18 @@ def load_predictor(
             the precision it was exported in.
 
     Raises:
-        LandcoverError: for a missing or unreadable model, or an impossible backend.
+        LandcoverError: for a missing or unreadable model, or an impossible backend;
+            :class:`~landcover.errors.InputError` for a name that is neither a file nor a
+            bundled model (the message lists the bundled names).
     """
     if precision is not None and precision not in PRECISIONS:
         raise LandcoverError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
     if backend not in BACKENDS:
         raise LandcoverError(f"unknown backend {backend!r}: use one of {', '.join(BACKENDS)}")
-    if model is None and backend != "torch":
-        return _bundled(precision, threads)
-    if model is None:
-        from landcover.bundled import default_model_path
-
-        path = default_model_path()
-    else:
-        path = Path(model)
+    name = _bundled_name(model)
+    if name is not None and backend != "torch":
+        return _bundled(precision, threads, name)
+    path = _bundled_weights(name) if name is not None else Path(str(model))
     if not path.exists():
         raise LandcoverError("no such model file", path)
     if path.is_dir():
@@ -102,8 +101,40 @@ def load_predictor(
     return TorchPredictor.from_checkpoint(path, threads=threads, precision=precision or "fp32")
 
 
-def _bundled(precision: str | None, threads: int | None) -> Predictor:
-    """The bundled model in ``precision`` (default: the CPU's best, see ``inference.cpu``)."""
+def _bundled_name(model: str | Path | None) -> str | None:
+    """The bundled model that ``model`` names (``None``: the default), or ``None`` for a path.
+
+    An existing file wins over a bundled name. A string that is not a file, has no model-file
+    suffix and no folder part is taken as a mistyped name.
+    """
+    from landcover.bundled import DEFAULT_MODEL, list_models
+
+    if model is None:
+        return DEFAULT_MODEL
+    if not isinstance(model, str) or Path(model).exists():
+        return None
+    names = [m.name for m in list_models()]
+    if model in names:
+        return model
+    suffix = Path(model).suffix.lower()
+    if suffix not in {".onnx", *TORCH_SUFFIXES} and Path(model).name == model:
+        raise InputError(
+            f"unknown model {model!r}: not a file, nor a bundled model "
+            f"({', '.join(names) or 'none installed'}; see 'landcover models')"
+        )
+    return None
+
+
+def _bundled_weights(name: str) -> Path:
+    """The torch weights (``.pt``) of bundled model ``name``, else its ``.onnx`` file."""
+    from landcover.bundled import WEIGHTS_DIR
+
+    weights = WEIGHTS_DIR / f"{name}.pt"
+    return weights if weights.is_file() else WEIGHTS_DIR / f"{name}.onnx"
+
+
+def _bundled(precision: str | None, threads: int | None, name: str) -> Predictor:
+    """Bundled model ``name`` in ``precision`` (default: the CPU's best, see ``inference.cpu``)."""
     from landcover.bundled import runtime_model_path
     from landcover.inference.cpu import default_precision
     from landcover.inference.onnx_backend import OnnxPredictor
@@ -111,4 +142,4 @@ def _bundled(precision: str | None, threads: int | None) -> Predictor:
     if precision == "bf16":
         raise LandcoverError("--precision bf16 is for checkpoints; the bundled model is int8/fp32")
     chosen = default_precision() if precision in (None, "auto") else precision
-    return OnnxPredictor(runtime_model_path(chosen), threads=threads)
+    return OnnxPredictor(runtime_model_path(chosen, name), threads=threads)

@@ -55,9 +55,9 @@ def calibration_tiles(
     Each image is resampled from ``gsd_m`` (default: as ``predict`` finds it) to the
     model's GSD; a random ``S x S`` window is taken, or the image is reflection-padded to it.
     """
-    from landcover.data.tiling import Window
     from landcover.inference.predict import scene_gsd
     from landcover.io.raster import RasterReader
+    from landcover.io.windows import Window
 
     rng = np.random.default_rng(seed)
     size = meta.tile_size

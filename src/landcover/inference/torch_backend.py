@@ -8,16 +8,8 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import require_torch
+from landcover.inference.cpu import has_bf16
 from landcover.models.meta import ModelMeta
-
-
-def cpu_has_bf16() -> bool:
-    """Whether this CPU computes bf16 natively (AMX or AVX512-BF16), from ``/proc/cpuinfo``."""
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="ascii", errors="ignore")
-    except OSError:
-        return False
-    return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
 class TorchPredictor:
@@ -38,7 +30,7 @@ class TorchPredictor:
         self.meta = meta
         self.device = torch.device(device)
         if precision == "auto":
-            precision = "bf16" if device == "cuda" or cpu_has_bf16() else "fp32"
+            precision = "bf16" if device == "cuda" or has_bf16() else "fp32"
         self.precision = precision
         self.model = model.eval().to(self.device)
         if precision == "bf16":

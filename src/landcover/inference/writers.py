@@ -6,31 +6,21 @@ this module writes the colour PNG and overlay JPEG (Pillow, fast) and small text
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from landcover.io.raster import NODATA_LABEL, temp_path
+from landcover.io.atomic import atomic_path
+from landcover.io.raster import NODATA_LABEL
 
 
 def atomic_save(path: str | Path, save: Callable[[Path], object]) -> Path:
     """Call ``save(tmp)`` on a temporary name beside ``path``, then rename it onto ``path``."""
-    final = Path(path)
-    tmp = temp_path(final)
-    try:
+    with atomic_path(path) as tmp:
         save(tmp)
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return final
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically."""
-    return atomic_save(path, lambda tmp: tmp.write_bytes(data))
+    return Path(path)
 
 
 def _palette_image(labels: np.ndarray, palette: np.ndarray) -> Any:

@@ -48,6 +48,13 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8", newline="")
 
 
+def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically; returns ``path``."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+    return Path(path)
+
+
 def prepare_output_dir(out: str | Path, outputs: Sequence[str], overwrite: bool = False) -> Path:
     """Create the output folder ``out`` and check that it may receive ``outputs``.
 

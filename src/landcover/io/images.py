@@ -136,24 +136,14 @@ def _read_pil(p: Path, mode: str, warn_grey: bool = False) -> np.ndarray:
 
 
 def _read_raster_rgb(p: Path, bands: Sequence[int] | None) -> np.ndarray:
-    import rasterio
+    """A whole raster as RGB through :class:`~landcover.io.raster.RasterReader`, so that 16-bit
+    and float rasters are scaled exactly as ``predict`` scales them."""
+    from landcover.io.raster import RasterReader
+    from landcover.io.windows import Window
 
-    try:
-        with rasterio.open(p) as src:
-            idx = select_bands(src.count, bands, p)
-            data = src.read(idx)
-            nodata = src.nodata
-    except rasterio.errors.RasterioIOError as e:
-        raise LandcoverError(f"not a readable raster ({_short(e)})", p) from e
-    arr = np.moveaxis(data, 0, -1)
-    if arr.dtype != np.uint8:
-        valid = None
-        if nodata is not None:
-            valid = ~np.all(arr == nodata, axis=2)
-        arr = stretch_to_uint8(arr, p, valid)
-    if arr.shape[2] == 1:
-        arr = np.repeat(arr, 3, axis=2)
-    return np.ascontiguousarray(arr)
+    with RasterReader(p, bands=bands) as reader:
+        rgb, _ = reader.read(Window(0, 0, reader.info.height, reader.info.width))
+    return rgb
 
 
 def select_bands(count: int, bands: Sequence[int] | None, path: Path | str) -> list[int]:
@@ -179,34 +169,45 @@ def select_bands(count: int, bands: Sequence[int] | None, path: Path | str) -> l
     return [1, 2, 3]
 
 
+def stretch_limits(
+    bands: np.ndarray, ok: np.ndarray, percentiles: tuple[float, float] = (2.0, 98.0)
+) -> np.ndarray:
+    """Per-band ``(2, C)`` float32 limits: the ``percentiles`` of each band of ``(C, H, W)``
+    ``bands`` over the pixels where ``ok`` and finite (at most ~1 M of them, evenly spaced).
+
+    The one rule for scaling 16-bit and float imagery to 8 bits, for training and prediction
+    alike (:class:`landcover.io.raster.RasterReader` measures it on a decimated read).
+    """
+    limits = np.zeros((2, bands.shape[0]), dtype=np.float32)
+    for b, band in enumerate(bands):
+        sample = band[ok & np.isfinite(band)]
+        if sample.size > 1_000_000:
+            sample = sample[:: sample.size // 1_000_000]
+        if sample.size:
+            limits[:, b] = np.percentile(sample, percentiles)
+    return limits
+
+
+def apply_stretch(bands: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """Map ``(C, H, W)`` bands linearly from their ``limits`` to 0..255, clipped; NaN -> 0."""
+    lo, hi = limits[0][:, None, None], limits[1][:, None, None]
+    scale = np.where(hi > lo, 255.0 / np.maximum(hi - lo, 1e-12), 0.0)
+    f = np.nan_to_num(bands.astype(np.float32), nan=0.0)
+    return np.clip((f - lo) * scale, 0, 255).astype(np.uint8)
+
+
 def stretch_to_uint8(
     arr: np.ndarray,
     path: Path | str = "",
     valid: np.ndarray | None = None,
     percentiles: tuple[float, float] = (2.0, 98.0),
 ) -> np.ndarray:
-    """Scale a 16-bit or float image to ``uint8`` by a per-band percentile stretch.
-
-    The rule: each band is mapped linearly from its 2nd..98th percentile (over valid, finite
-    pixels) to 0..255 and clipped. NaN becomes 0.
-    """
-    a = arr.astype(np.float32, copy=False)
-    out = np.zeros(a.shape, dtype=np.uint8)
-    for b in range(a.shape[2]):
-        band = a[..., b]
-        ok = np.isfinite(band)
-        if valid is not None:
-            ok &= valid
-        if not ok.any():
-            continue
-        sample = band[ok]
-        if sample.size > 1_000_000:
-            sample = sample[:: sample.size // 1_000_000]
-        lo, hi = np.percentile(sample, percentiles)
-        scale = 255.0 / (hi - lo) if hi > lo else 0.0
-        out[..., b] = np.clip((np.nan_to_num(band, nan=lo) - lo) * scale, 0, 255).astype(np.uint8)
+    """Scale an ``(H, W, C)`` 16-bit or float image to ``uint8`` (:func:`stretch_limits`)."""
+    bands = np.moveaxis(arr.astype(np.float32, copy=False), -1, 0)
+    ok = np.ones(bands.shape[1:], dtype=bool) if valid is None else valid
+    out = apply_stretch(bands, stretch_limits(bands, ok, percentiles))
     log.info("%s: scaled %s to 8 bits (2-98 %% percentile stretch)", path, arr.dtype)
-    return out
+    return np.ascontiguousarray(np.moveaxis(out, 0, -1))
 
 
 def _short(e: BaseException) -> str:

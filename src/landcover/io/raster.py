@@ -22,10 +22,17 @@ from typing import Any
 
 import numpy as np
 
-from landcover.data.tiling import Window
 from landcover.errors import LandcoverError
 from landcover.io.ground import ground_gsd
-from landcover.io.images import RASTER_SUFFIXES, check_file, read_rgb, select_bands
+from landcover.io.images import (
+    RASTER_SUFFIXES,
+    apply_stretch,
+    check_file,
+    read_rgb,
+    select_bands,
+    stretch_limits,
+)
+from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -137,12 +144,7 @@ class RasterReader:
         f = max(1, math.ceil(max(src.width, src.height) / STRETCH_SAMPLE_SIDE))
         shape = (len(self._bands), max(1, src.height // f), max(1, src.width // f))
         data = src.read(self._bands, out_shape=shape).astype(np.float32)
-        ok = self._valid(data)
-        limits = np.zeros((2, data.shape[0]), dtype=np.float32)
-        for b in range(data.shape[0]):
-            sample = data[b][ok & np.isfinite(data[b])]
-            if sample.size:
-                limits[:, b] = np.percentile(sample, percentiles)
+        limits = stretch_limits(data, self._valid(data), percentiles)
         log.info(
             "%s: scaled %s to 8 bits (%g-%g %% percentile stretch)",
             self.path,
@@ -175,10 +177,7 @@ class RasterReader:
         data = self._src.read(self._bands, window=rio_win)
         valid = self._valid(data)
         if self._limits is not None:
-            lo, hi = self._limits[0][:, None, None], self._limits[1][:, None, None]
-            scale = np.where(hi > lo, 255.0 / np.maximum(hi - lo, 1e-12), 0.0)
-            f = np.nan_to_num(data.astype(np.float32), nan=0.0)
-            data = np.clip((f - lo) * scale, 0, 255).astype(np.uint8)
+            data = apply_stretch(data, self._limits)
         rgb = np.moveaxis(data, 0, -1)
         if rgb.shape[2] == 1:
             rgb = np.repeat(rgb, 3, axis=2)
