@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from landcover.cli.model_options import add_gsd_options, add_model_options, add_window_options
 from landcover.cli.options import HelpFormatter, add_bands_option
 
 
@@ -14,20 +15,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "evaluate",
         help="score a model against masks: metrics, confusion matrix, galleries, label flags",
         description="Predict every image of a labelled dataset exactly as 'landcover predict' "
-        "does, at the masks' full resolution, and score it with one confusion matrix over the "
-        "whole set (DeepGlobe convention: mIoU over every class but the ignored one). Writes "
+        "does (the same function: same GSD rules, argmax at the model's GSD), at the masks' "
+        "full resolution, and score it with one confusion matrix over the whole set "
+        "(DeepGlobe convention: mIoU over every class but the ignored one). Writes "
         "metrics.json, confusion.csv/.png, per_image.csv, flags.csv (areas where a confident "
         "model disagrees with the mask: labels worth reviewing) and PNG galleries of the "
         "worst, best, random and flagged images.",
         formatter_class=HelpFormatter,
     )
-    p.add_argument(
-        "--model",
-        default=None,
-        metavar="FILE",
-        help="model to evaluate: an .onnx file or a checkpoint (.ckpt/.pt); default: the "
-        "bundled model",
-    )
+    _add_data_options(p)
+    add_model_options(p)
+    add_gsd_options(p)
+    add_window_options(p)
+    add_bands_option(p)
+    _add_report_options(p)
+    p.set_defaults(func=run)
+
+
+def _add_data_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data",
         required=True,
@@ -49,6 +54,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="which part of --split to evaluate",
     )
     p.add_argument(
+        "--schema",
+        default=None,
+        metavar="NAME|YAML",
+        help="class schema of the masks (deepglobe, dubai or a YAML file); must "
+        "match the model's; default: the model's",
+    )
+
+
+def _add_report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
         "--gallery",
         type=int,
         default=4,
@@ -69,55 +84,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="F",
         help="smallest flagged connected area, as a fraction of the image",
     )
-    p.add_argument(
-        "--gsd",
-        type=float,
-        default=None,
-        metavar="M",
-        help="metres per pixel of the images (default: from tiles.csv when known, else "
-        "estimated per image from its pixels, exactly as predict does)",
-    )
-    p.add_argument(
-        "--no-estimate",
-        dest="estimate",
-        action="store_false",
-        help="do not estimate unknown GSDs: take the images at the model's GSD",
-    )
-    p.add_argument(
-        "--schema",
-        default=None,
-        metavar="NAME|YAML",
-        help="class schema of the masks (deepglobe, dubai or a YAML file); must "
-        "match the model's; default: the model's",
-    )
-    p.add_argument(
-        "--backend",
-        default="auto",
-        choices=("auto", "onnx", "torch"),
-        help="inference backend (auto: by model file type)",
-    )
-    p.add_argument(
-        "--precision",
-        choices=("auto", "int8", "fp32", "bf16"),
-        default=None,
-        help="as in predict: bundled model int8 or fp32 (default: int8 only on CPUs with VNNI "
-        "or AMX); checkpoints fp32 (default), bf16 or auto",
-    )
-    p.add_argument(
-        "--overlap",
-        type=float,
-        default=0.25,
-        help="fraction of each window shared with its neighbours",
-    )
-    p.add_argument(
-        "--tta",
-        action="store_true",
-        help="test-time augmentation: average over flips and a quarter turn",
-    )
-    add_bands_option(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the random gallery")
     p.add_argument("--overwrite", action="store_true", help="replace a report already in --out")
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -131,8 +99,6 @@ def run(args: argparse.Namespace) -> int:
         raise LandcoverError(f"--min-area {args.min_area} must be in (0, 1]")
     if args.gallery < 0:
         raise LandcoverError(f"--gallery {args.gallery} must be 0 or more")
-    if args.gsd is not None and args.gsd <= 0:
-        raise LandcoverError(f"--gsd {args.gsd} must be positive")
     result = evaluate(
         args.model,
         args.data,

@@ -4,22 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from landcover.cli.model_options import add_gsd_options, add_model_options, add_window_options
 from landcover.cli.options import HelpFormatter, add_bands_option
 from landcover.errors import LandcoverError
-
-
-def _fraction(text: str) -> float:
-    value = float(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of metres, got {text}")
-    return value
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +16,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="map land cover for images (bundled model by default)",
         description="Predict a land-cover map for each image (JPEG, PNG, TIFF, GeoTIFF; folders "
         "are expanded) with sliding windows blended over their overlap, at the model's ground "
-        "sampling distance. Writes per image <stem>_classes.tif (uint8 classes, the input's "
+        "sampling distance (found from --gsd, the georeferencing or tiles.csv, else estimated "
+        "from the pixels). Writes per image <stem>_classes.tif (uint8 classes, the input's "
         "size, CRS and transform, colour table, nodata kept), <stem>_color.png, "
         "<stem>_overlay.jpg and <stem>_areas.json, plus areas.csv for the run. Large GeoTIFFs "
         "are read and written block by block: memory does not grow with the raster.",
@@ -48,51 +36,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "recorded in it, so it also shows the GSD being estimated)",
     )
     p.add_argument("--out", required=True, metavar="DIR", help="output folder (created)")
-    p.add_argument(
-        "--model",
-        metavar="CKPT|ONNX",
-        help="model file: .onnx (ONNX Runtime, no torch) or a checkpoint .ckpt/.pt "
-        "(needs landcover[train]); default: the bundled model",
-    )
-    p.add_argument(
-        "--backend",
-        choices=("auto", "onnx", "torch"),
-        default="auto",
-        help="inference backend; auto picks by the model file's type",
-    )
-    p.add_argument(
-        "--precision",
-        choices=("auto", "int8", "fp32", "bf16"),
-        default=None,
-        help="bundled model: int8 or fp32; default auto = int8 where the CPU has VNNI or AMX "
-        "(faster, as exact), fp32 elsewhere (AVX2-only CPUs, where int8 is slower and less "
-        "exact). Checkpoints: fp32 (default), bf16 autocast, or auto (bf16 with AMX or "
-        "AVX512-BF16, and on CUDA). An ONNX file runs as exported",
-    )
-    p.add_argument(
-        "--gsd",
-        type=_positive,
-        metavar="M",
-        help="input metres per pixel. Default, in order: the GeoTIFF's georeferencing (any "
-        "CRS, degrees included), tiles.csv beside the image, else estimated from the pixels "
-        "(reported as 'estimated' in the summary and <stem>_areas.json). Inputs more than 2x "
-        "coarser than the model's GSD are mapped at their own pixels with a warning",
-    )
-    p.add_argument(
-        "--no-estimate",
-        dest="estimate",
-        action="store_false",
-        help="do not estimate an unknown GSD: map at the image's own pixels, no hectares",
-    )
-    p.add_argument(
-        "--overlap",
-        type=_fraction,
-        default=0.25,
-        help="fraction of a window shared with its neighbours (blended)",
-    )
-    p.add_argument(
-        "--tta", action="store_true", help="test-time augmentation: average flips and a rotation"
-    )
+    add_model_options(p)
+    add_gsd_options(p)
+    add_window_options(p)
+    _add_output_options(p)
+    add_bands_option(p)
+    p.add_argument("--batch-size", type=int, default=4, help="windows per model call")
+    p.set_defaults(func=run)
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--probabilities",
         action="store_true",
@@ -101,12 +54,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--alpha", type=float, default=0.5, help="opacity of the class colours in the overlay"
     )
-    add_bands_option(p)
-    p.add_argument("--batch-size", type=int, default=4, help="windows per model call")
     p.add_argument(
         "--overwrite", action="store_true", help="replace results already in the output folder"
     )
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

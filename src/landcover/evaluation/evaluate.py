@@ -224,7 +224,8 @@ def evaluate_pairs(
         seed: seed of the random gallery.
         progress: show a progress bar.
         predict: the predicting function (default
-            :func:`~landcover.inference.engine.predict_array`).
+            :func:`~landcover.inference.engine.predict_array`, which calls
+            :func:`~landcover.inference.engine.map_image` as ``predict`` does).
         model_name: how the model is named in errors and ``metrics.json``.
         bands: 1-based raster bands read as RGB (default: 1,2,3).
         estimate: estimate unknown GSDs (else images are taken at the model's GSD).
@@ -235,101 +236,135 @@ def evaluate_pairs(
     """
     from tqdm import tqdm
 
-    model_schema: ClassSchema = predictor.meta.schema
-    schema = schema or model_schema
+    schema = schema or predictor.meta.schema
     check_schema(predictor.meta, schema, model_name)
     if not pairs:
         raise LandcoverError("no image/mask pairs to evaluate")
     out = prepare_output(out, overwrite)
     predict = predict or _default_predict()
-    k = schema.num_classes
-    total = np.zeros((k, k), dtype=np.int64)
-    rows: list[ImageScore] = []
-    flags: list[Flag] = []
-    failed: list[tuple[str, str]] = []
-    worst, best = TopN(gallery, largest=False), TopN(gallery, largest=True)
-    flagged = TopN(gallery, largest=True)
-    rng = np.random.default_rng(seed)
-    chosen = set(rng.choice(len(pairs), size=min(gallery, len(pairs)), replace=False).tolist())
-    randoms: list[Sample] = []
-    estimated: list[float] = []
-
+    run = _Tally(schema, gallery, len(pairs), seed, flag_threshold, min_area)
     for i, pair in enumerate(tqdm(pairs, desc="evaluate", unit="image", disable=not progress)):
         try:
             image, truth, valid = read_truth(pair, schema, bands)
-            nodata = {} if valid is None else {"valid": valid}
             gsd = gsd_m
             if gsd is None and estimate:
                 gsd = estimate_gsd_array(image)
-                estimated.append(gsd)
+                run.estimated.append(gsd)
+            nodata = {} if valid is None else {"valid": valid}
             probs = predict(predictor, image, gsd_m=gsd, overlap=overlap, tta=tta, **nodata)
         except LandcoverError as e:
             log.warning("skipped: %s", e)
-            failed.append((pair.key, str(e)))
+            run.failed.append((pair.key, str(e)))
             continue
+        run.add(i, pair, image, truth, probs)
+    if not run.rows:
+        first = run.failed[0][1] if run.failed else ""
+        raise LandcoverError(f"none of the {len(pairs)} pairs could be evaluated (first: {first})")
+    run.flags.sort(key=lambda f: -f.area_fraction)
+    result = EvaluationResult(
+        out,
+        schema,
+        run.total,
+        scores(run.total, schema.ignore_index),
+        run.rows,
+        run.flags,
+        run.failed,
+    )
+    _write_report(result, model_name, run.gsd_text(gsd_m), run.galleries())
+    return result
+
+
+class _Tally:
+    """What the images of one evaluation add up to: the matrix, rows, flags and galleries."""
+
+    def __init__(
+        self, schema: ClassSchema, gallery: int, n: int, seed: int, threshold: float, area: float
+    ) -> None:
+        self.schema, self.threshold, self.min_area = schema, threshold, area
+        k = schema.num_classes
+        self.total = np.zeros((k, k), dtype=np.int64)
+        self.rows: list[ImageScore] = []
+        self.flags: list[Flag] = []
+        self.failed: list[tuple[str, str]] = []
+        self.estimated: list[float] = []
+        self.worst, self.best = TopN(gallery, largest=False), TopN(gallery, largest=True)
+        self.flagged = TopN(gallery, largest=True)
+        rng = np.random.default_rng(seed)
+        self.chosen = set(rng.choice(n, size=min(gallery, n), replace=False).tolist())
+        self.randoms: list[Sample] = []
+
+    def add(
+        self, i: int, pair: Pair, image: np.ndarray, truth: np.ndarray, probs: np.ndarray
+    ) -> None:
+        """Score one image's ``(K, H, W)`` probabilities against its mask."""
+        schema, k = self.schema, self.schema.num_classes
         if probs.shape != (k, *truth.shape):
             raise LandcoverError(
                 f"prediction has shape {probs.shape}, expected {(k, *truth.shape)}", pair.image
             )
         pred, confidence = labels_and_confidence(probs)
-        del probs
         cm = confusion_matrix(truth, pred, k, schema.ignore_index)
-        total += cm
+        self.total += cm
         row = image_score(pair.key, cm, schema)
-        rows.append(row)
+        self.rows.append(row)
         if row.pixels == 0:
             log.info("%s: every mask pixel is ignored; image not scored", pair.mask)
         found = find_flags(
             pred,
             confidence,
             truth,
-            threshold=flag_threshold,
-            min_area=min_area,
+            threshold=self.threshold,
+            min_area=self.min_area,
             ignore_index=schema.ignore_index,
             image=pair.key,
         )
-        flags.extend(found)
+        self.flags.extend(found)
+        self._offer(i, pair, image, pred, truth, row, found)
+
+    def _offer(
+        self,
+        i: int,
+        pair: Pair,
+        image: np.ndarray,
+        pred: np.ndarray,
+        truth: np.ndarray,
+        row: ImageScore,
+        found: list[Flag],
+    ) -> None:
+        """Offer the image to the galleries (samples are only drawn when kept)."""
         title = _title(row)
 
         def make(box: tuple[int, int, int, int] | None = None, t: str = title) -> Sample:
-            return make_sample(pair.key, image, pred, truth, t, box)  # noqa: B023
+            return make_sample(pair.key, image, pred, truth, t, box)
 
-        worst.offer(row.miou, make)
-        best.offer(row.miou, make)
-        if i in chosen:
-            randoms.append(make())
+        self.worst.offer(row.miou, make)
+        self.best.offer(row.miou, make)
+        if i in self.chosen:
+            self.randoms.append(make())
         if found:
-            f = found[0]
+            f, classes = found[0], self.schema.classes
             ftitle = (
                 f"{pair.key}   {100 * f.area_fraction:.1f}% predicted "
-                f"{schema.classes[f.predicted]} ({f.confidence:.2f}), mask says "
-                f"{schema.classes[f.mask]}"
+                f"{classes[f.predicted]} ({f.confidence:.2f}), mask says {classes[f.mask]}"
             )
-            flagged.offer(f.area_fraction, lambda f=f, t=ftitle: make(f.box, t))
+            self.flagged.offer(f.area_fraction, lambda f=f, t=ftitle: make(f.box, t))
 
-    if not rows:
-        first = failed[0][1] if failed else ""
-        raise LandcoverError(f"none of the {len(pairs)} pairs could be evaluated (first: {first})")
-    flags.sort(key=lambda f: -f.area_fraction)
-    result = EvaluationResult(
-        out, schema, total, scores(total, schema.ignore_index), rows, flags, failed
-    )
-    gsd_text: float | str | None = gsd_m
-    if estimated:
-        gsd_text = f"estimated per image, {min(estimated):.3g}-{max(estimated):.3g} m"
-        log.info("GSD: %s (median %.3g m)", gsd_text, float(np.median(estimated)))
-    _write_report(
-        result,
-        model_name,
-        gsd_text,
-        {
-            "worst": worst.ranked(),
-            "best": best.ranked(),
-            "random": randoms,
-            "flagged": flagged.ranked(),
-        },
-    )
-    return result
+    def galleries(self) -> dict[str, list[Sample]]:
+        """The kept samples of each gallery."""
+        return {
+            "worst": self.worst.ranked(),
+            "best": self.best.ranked(),
+            "random": self.randoms,
+            "flagged": self.flagged.ranked(),
+        }
+
+    def gsd_text(self, gsd_m: float | None) -> float | str | None:
+        """The GSD for ``metrics.json``: given, or the range of the per-image estimates."""
+        if not self.estimated:
+            return gsd_m
+        text = f"estimated per image, {min(self.estimated):.3g}-{max(self.estimated):.3g} m"
+        log.info("GSD: %s (median %.3g m)", text, float(np.median(self.estimated)))
+        return text
 
 
 def _write_report(
