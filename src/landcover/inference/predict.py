@@ -256,12 +256,6 @@ def predict_file(
             for wr in writers:
                 wr.abort()
             raise
-    palette = meta.schema.palette
-    labels, image = tally.labels_prev.data, tally.image_prev.data
-    outputs.append(write_color_png(out_dir / f"{stem}_color.png", labels, palette))
-    outputs.append(
-        write_overlay_jpg(out_dir / f"{stem}_overlay.jpg", image, labels, palette, alpha)
-    )
     table = area_table(
         tally.counts,
         meta.schema,
@@ -271,8 +265,20 @@ def predict_file(
         hectares=tally.hectares,
     )
     table["image"] = str(path)
-    outputs.append(write_areas_json(out_dir / f"{stem}_areas.json", table))
+    outputs += _write_previews_and_areas(out_dir / stem, tally, meta.schema.palette, alpha, table)
     return SceneResult(path, outputs, table, time.perf_counter() - start, gsd, stem)
+
+
+def _write_previews_and_areas(
+    prefix: Path, tally: _Tally, palette: np.ndarray, alpha: float, table: dict[str, Any]
+) -> list[Path]:
+    """``<stem>_color.png``, ``_overlay.jpg`` and ``_areas.json``."""
+    labels, image = tally.labels_prev.data, tally.image_prev.data
+    return [
+        write_color_png(f"{prefix}_color.png", labels, palette),
+        write_overlay_jpg(f"{prefix}_overlay.jpg", image, labels, palette, alpha),
+        write_areas_json(f"{prefix}_areas.json", table),
+    ]
 
 
 def _open_writers(
