@@ -235,3 +235,15 @@ def test_evaluate_scores_exactly_the_labels_predict_writes(tmp_path: Path) -> No
     )
     expected = confusion_matrix(truth, written, K, DEEPGLOBE.ignore_index)
     np.testing.assert_array_equal(result.confusion, expected)
+
+
+def test_predict_array_takes_channels_first_as_rasterio_reads_them() -> None:
+    from landcover.errors import InputError
+    from landcover.inference.engine import predict_array
+
+    image = coded_image(40, 50)
+    predictor = FlexiblePredictor()
+    hwc = predict_array(predictor, image)
+    np.testing.assert_array_equal(predict_array(predictor, np.moveaxis(image, -1, 0)), hwc)
+    with pytest.raises(InputError, match=r"expected an \(H, W, 3\) or \(3, H, W\) uint8"):
+        predict_array(predictor, image[..., :2])

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from landcover.data.tiling import grid
+from landcover.errors import InputError
 from landcover.inference.predictor import Predictor
 from landcover.io.raster import NODATA_LABEL
 from landcover.io.windows import Window
@@ -301,7 +302,8 @@ def predict_array(
 
     Args:
         predictor: the model (:func:`~landcover.inference.predictor.load_predictor`).
-        image: ``(H, W, 3)`` uint8 RGB, any size.
+        image: ``(H, W, 3)`` uint8 RGB, any size; or ``(3, H, W)`` as rasterio and torchgeo
+            hold it (an array shaped ``(3, H, 3)`` is read as ``(H, W, 3)``).
         gsd_m: the image's metres per pixel; when it differs from the model's, the image is
             resampled to the model's GSD (:func:`scale_for`) and each pixel gets the
             probabilities of its model pixel (:class:`ModelMap`).
@@ -311,8 +313,12 @@ def predict_array(
             probabilities and do not influence their neighbours' colour statistics.
         batch_size: windows per model call.
     """
+    if image.ndim == 3 and image.shape[0] == 3 and image.shape[2] != 3:
+        image = np.ascontiguousarray(np.moveaxis(image, 0, -1))  # (3, H, W) -> (H, W, 3)
     if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
-        raise ValueError(f"expected an (H, W, 3) uint8 image, got {image.shape} {image.dtype}")
+        raise InputError(
+            f"expected an (H, W, 3) or (3, H, W) uint8 image, got {image.shape} {image.dtype}"
+        )
     scale = scale_for(gsd_m, predictor.meta.gsd_m)
     return map_image(
         predictor, image, scale=scale, valid=valid, overlap=overlap, tta=tta, batch_size=batch_size
