@@ -203,9 +203,81 @@ def test_resume_keeps_a_row_written_after_the_last_checkpoint(run_copy: Path) ->
 
 
 def test_null_on_the_command_line_means_unset() -> None:
-    from landcover.cli.train import _parser_for
+    from landcover.training.config import parse_option
 
-    assert _parser_for("encoder_weights", None)("null") is None
-    assert _parser_for("encoder_weights", None)("imagenet") == "imagenet"
-    assert _parser_for("scheduler", "plateau")("none") == "none"
-    assert _parser_for("class_weights", None)("null") is None
+    assert parse_option("encoder_weights", "null") is None
+    assert parse_option("encoder_weights", "imagenet") == "imagenet"
+    assert parse_option("scheduler", "none") == "none"
+    assert parse_option("class_weights", "null") is None
+
+
+def test_the_run_config_loads_back_to_the_same_options(
+    trained_run: Path, tiny_data: tuple[Path, Path, Path]
+) -> None:
+    from landcover.training.config import load_config
+
+    data, split, cfg = tiny_data
+    used = load_config(cfg, {"data": str(data), "split": str(split)})
+    written = trained_run / "config.yaml"
+    assert load_config(written).options_dict() == used.options_dict()
+    assert "resolved:" in written.read_text(encoding="utf-8")
+
+
+def test_a_missing_groups_csv_is_an_error_naming_the_file(
+    tiny_data: tuple[Path, Path, Path], tmp_path: Path, capsys
+) -> None:
+    data, _, cfg = tiny_data
+    argv = ["train", "--data", str(data), "--config", str(cfg), "--out", str(tmp_path / "run")]
+    assert main([*argv, "--groups", "nope.csv:tile"]) == 2
+    err = capsys.readouterr().err
+    assert "nope.csv" in err and "no such file" in err
+    assert not (tmp_path / "run" / "checkpoints" / "last.ckpt").exists()
+
+
+def test_the_default_groups_csv_is_skipped_where_there_is_none(
+    tiny_data: tuple[Path, Path, Path],
+) -> None:
+    from landcover.data.pairs import find_pairs
+    from landcover.training.config import TrainConfig
+    from landcover.training.run import split_groups
+
+    data = tiny_data[0]
+    assert not (data / "tiles.csv").exists() and not (data.parent / "tiles.csv").exists()
+    assert split_groups(TrainConfig(data=str(data)), find_pairs(data).pairs) == {}
+
+
+def test_train_restores_the_process_settings(
+    tiny_data: tuple[Path, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+    import os
+    import warnings
+
+    import lightning  # noqa: F401  (its import-time warning filters come before the snapshot)
+
+    from landcover.training.config import load_config
+    from landcover.training.run import train
+
+    data, split, cfg_path = tiny_data
+    overrides = {"data": str(data), "split": str(split), "epochs": 1, "threads": 2}
+    cfg = load_config(cfg_path, overrides)
+    logger = logging.getLogger("lightning.pytorch")
+    monkeypatch.setattr(logger, "propagate", True)
+    monkeypatch.delenv("PL_GLOBAL_SEED", raising=False)
+    monkeypatch.setattr(torch.backends.cudnn, "benchmark", False)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        filters = list(warnings.filters)
+        torch.manual_seed(123)
+        expected = torch.rand(3)
+        torch.manual_seed(123)
+        assert train(cfg, tmp_path / "run").is_file()
+        assert torch.get_num_threads() == 1
+        assert warnings.filters == filters
+        assert logger.propagate is True
+        assert torch.backends.cudnn.benchmark is False
+        assert "PL_GLOBAL_SEED" not in os.environ
+        assert torch.equal(torch.rand(3), expected)  # the caller's random stream goes on
+    finally:
+        torch.set_num_threads(threads)

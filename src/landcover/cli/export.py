@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from landcover.cli.options import HelpFormatter
+from landcover.cli.options import HelpFormatter, parse_fraction
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -29,10 +29,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--overlap",
-        type=int,
-        default=25,
-        metavar="PERCENT",
-        help="window overlap advertised to Deepness (tiles_overlap)",
+        type=parse_fraction,
+        default=0.25,
+        metavar="FRACTION",
+        help="fraction of a window shared with its neighbours, as in predict and evaluate; "
+        "advertised to Deepness (written in percent, as its tiles_overlap)",
     )
     p.add_argument(
         "--int8",
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         args.checkpoint,
         args.onnx,
         tile_size=args.tile_size,
-        overlap_percent=args.overlap,
+        overlap_percent=round(args.overlap * 100),
         overwrite=args.overwrite,
         calibration=calibration,
     )

@@ -20,6 +20,18 @@ def parse_bands(text: str) -> list[int]:
     return bands
 
 
+def parse_fraction(text: str) -> float:
+    """Parse a fraction in [0, 1) for argparse, e.g. ``--overlap 0.25``; a percent is refused."""
+    try:
+        value = float(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"expected a fraction like 0.25, got {text!r}") from e
+    if not 0.0 <= value < 1.0:
+        hint = f" (a fraction, not a percent: {value / 100:g})" if 1 <= value < 100 else ""
+        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}{hint}")
+    return value
+
+
 def add_bands_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--bands R,G,B``: the 1-based raster bands read as RGB."""
     parser.add_argument(

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from landcover.errors import LandcoverError
+
+if TYPE_CHECKING:
+    from landcover.training.config import Option, TrainConfig
 
 DESCRIPTION = """\
 Train a land-cover segmentation model (needs landcover[train]). Writes RUN/checkpoints/best.ckpt
 and last.ckpt, RUN/metrics.csv (one row per epoch), RUN/curves.png, RUN/config.yaml (the resolved
-config) and RUN/split.csv. Every option can also be set in a YAML --config file (same names with
-underscores); command-line options win. Defaults are shown in brackets.
+config, each option with its help) and RUN/split.csv. Every option can also be set in a YAML
+--config file (same names with underscores); command-line options win, and 'null' (or 'none')
+unsets a value of the file. Every value is checked (type, range, choices) before training starts.
+Defaults are shown in brackets.
 
 Several GPUs or nodes: --devices 4 --strategy ddp [--num-nodes 2] (Lightning DDP; launch one
 process per node as Lightning documents, e.g. with torchrun or SLURM).
@@ -27,8 +32,8 @@ example:
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    """Register the ``train`` sub-command; one option per :class:`TrainConfig` field."""
-    from landcover.training.config import HELP, TrainConfig, config_fields
+    """Register the ``train`` sub-command: one option per declared training option."""
+    from landcover.training.config import options
 
     p = sub.add_parser(
         "train",
@@ -48,31 +53,50 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--overwrite", action="store_true", help="replace the results of an earlier run in --out"
     )
-    defaults = TrainConfig()
-    for f in config_fields():
-        default = getattr(defaults, f.name)
-        flag = "--" + f.name.replace("_", "-")
-        helptext = f"{HELP.get(f.name, f.name)} [{_show(default)}]"
-        if isinstance(default, bool):
-            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=helptext)
-        else:
-            p.add_argument(
-                flag,
-                dest=f.name,
-                default=None,
-                type=_parser_for(f.name, default),
-                metavar=f.name.split("_")[-1].upper(),
-                help=helptext,
-            )
+    for option in options():
+        add_option(p, option)
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Resolve the config, train, and print where the results are."""
-    from landcover.training.config import config_fields, load_config
-    from landcover.training.run import CONFIG_NAME, train
+def add_option(parser: argparse.ArgumentParser, option: Option) -> None:
+    """Add ``option`` to ``parser``; its value is kept as typed, parsed by the config.
 
-    overrides: dict[str, Any] = {f.name: getattr(args, f.name) for f in config_fields()}
+    An option not given is absent from the parsed arguments (so a YAML value stays); one given
+    as ``null`` or ``none`` unsets the YAML value.
+    """
+    limits = option.limits()
+    text = option.rules.help + (f"; {limits}" if limits else "")
+    text = f"{text} [{_show(option.default)}]".replace("%", "%%")
+    if option.is_flag:
+        parser.add_argument(
+            option.flag,
+            dest=option.name,
+            action=argparse.BooleanOptionalAction,
+            default=argparse.SUPPRESS,
+            help=text,
+        )
+        return
+    choices = option.rules.choices if option.types == (str,) else ()
+    parser.add_argument(
+        option.flag,
+        dest=option.name,
+        default=argparse.SUPPRESS,
+        metavar="{" + ",".join(choices) + "}" if choices else option.name.split("_")[-1].upper(),
+        help=text,
+    )
+
+
+def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, Path]:
+    """The run's config (``--config`` or the resumed run's, then the options given) and folder.
+
+    Raises:
+        LandcoverError: for a bad value (naming the option), a missing run folder, or nothing
+            to resume.
+    """
+    from landcover.training.config import load_config, options
+    from landcover.training.run import CONFIG_NAME
+
+    given = {o.name: getattr(args, o.name) for o in options() if hasattr(args, o.name)}
     if args.resume:
         out = Path(args.resume)
         if args.out and Path(args.out) != out:
@@ -80,67 +104,25 @@ def run(args: argparse.Namespace) -> int:
         cfg_path = out / CONFIG_NAME
         if not cfg_path.is_file():
             raise LandcoverError(f"nothing to resume: no {CONFIG_NAME}", out)
-        cfg = load_config(args.config or cfg_path, overrides)
-    else:
-        if not args.out:
-            raise LandcoverError("give --out RUN (the run folder)")
-        out = Path(args.out)
-        cfg = load_config(args.config, overrides)
+        return load_config(args.config or cfg_path, given), out
+    if not args.out:
+        raise LandcoverError("give --out RUN (the run folder)")
+    return load_config(args.config, given), Path(args.out)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Resolve the config, train, and print where the results are."""
+    from landcover.training.run import train
+
+    cfg, out = config_from_args(args)
     best = train(cfg, out, resume=bool(args.resume), overwrite=args.overwrite)
     print(f"best checkpoint: {best}")
     print(f"metrics: {out / 'metrics.csv'}  curves: {out / 'curves.png'}")
     return 0
 
 
-def _show(v: Any) -> str:
-    return "null" if v is None else str(v)
-
-
-def _parser_for(name: str, default: Any) -> Any:
-    if name in ("limit_train_batches", "limit_val_batches"):
-        return _int_or_float
-    if name == "class_weights":
-        return _class_weights
-    if name == "model_kwargs":
-        return _mapping
-    if name == "devices":
-        return str
-    if isinstance(default, int):
-        return int
-    if isinstance(default, float) or name in ("max_time", "gsd", "checkpoint_minutes"):
-        return float
-    if name == "threads":
-        return int
-    return _str_or_null
-
-
-def _str_or_null(text: str) -> str | None:
-    """A string option; ``null`` (as in the YAML config) means unset."""
-    return None if text.strip() in ("null", "~") else text
-
-
-def _int_or_float(text: str) -> int | float:
-    return float(text) if "." in text else int(text)
-
-
-def _mapping(text: str) -> dict[str, Any]:
-    import yaml
-
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise argparse.ArgumentTypeError(f"not YAML: {e}") from e
-    if not isinstance(value, dict):
-        raise argparse.ArgumentTypeError("use a YAML mapping, e.g. '{width: 32}'")
-    return value
-
-
-def _class_weights(text: str) -> str | list[float] | None:
-    if text == "auto":
-        return text
-    if _str_or_null(text) is None:
-        return None
-    try:
-        return [float(v) for v in text.split(",")]
-    except ValueError as e:
-        raise argparse.ArgumentTypeError("use 'auto' or comma-separated numbers") from e
+def _show(value: Any) -> str:
+    """A default as YAML writes it: null, true, 0.0001."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return str(value)

@@ -40,6 +40,21 @@ def train_transform(
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
     import albumentations as A
 
+    steps = _geometry_steps(crop_mode, size, fill_label, scale_jitter)
+    steps += _colour_steps(color_jitter, saturation_jitter, hue_jitter)
+    pipeline = A.Compose(steps, seed=seed)
+
+    def apply(image: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = pipeline(image=image, mask=labels)
+        return out["image"], out["mask"]
+
+    return apply
+
+
+def _geometry_steps(crop_mode: str, size: int, fill_label: int, scale_jitter: float) -> list:
+    """Scale jitter, crop (padded) or resize to ``size``, flips and quarter turns."""
+    import albumentations as A
+
     steps: list = []
     if scale_jitter > 0:
         steps.append(
@@ -61,7 +76,14 @@ def train_transform(
         steps.append(
             A.Resize(size, size, interpolation=cv2.INTER_AREA, mask_interpolation=cv2.INTER_NEAREST)
         )
-    steps += [A.HorizontalFlip(), A.VerticalFlip(), A.RandomRotate90()]
+    return [*steps, A.HorizontalFlip(), A.VerticalFlip(), A.RandomRotate90()]
+
+
+def _colour_steps(color_jitter: float, saturation_jitter: float, hue_jitter: float) -> list:
+    """Brightness/contrast and saturation/hue jitter, each on half of the samples."""
+    import albumentations as A
+
+    steps: list = []
     if color_jitter > 0:
         steps.append(
             A.RandomBrightnessContrast(
@@ -74,13 +96,7 @@ def train_transform(
                 brightness=0, contrast=0, saturation=saturation_jitter, hue=hue_jitter, p=0.5
             )
         )
-    pipeline = A.Compose(steps, seed=seed)
-
-    def apply(image: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        out = pipeline(image=image, mask=labels)
-        return out["image"], out["mask"]
-
-    return apply
+    return steps
 
 
 def val_transform(crop_mode: str, size: int, fill_label: int, multiple: int = 32) -> Transform:

@@ -20,7 +20,7 @@ from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError
 from landcover.io.images import read_rgb
 from landcover.io.masks import read_mask_labels
-from landcover.schema import ClassSchema
+from landcover.schema import ClassSchema, count_labels
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,7 @@ def class_frequencies(dataset: PairDataset, num_classes: int) -> np.ndarray:
     """Pixel count per class over ``dataset``'s masks (before transforms)."""
     counts = np.zeros(num_classes, dtype=np.int64)
     for i in range(len(dataset)):
-        counts += np.bincount(dataset.arrays(i)[1].reshape(-1), minlength=256)[:num_classes]
+        counts += count_labels(dataset.arrays(i)[1], num_classes)
     return counts
 
 

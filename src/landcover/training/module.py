@@ -19,6 +19,7 @@ from torchmetrics.classification import MulticlassConfusionMatrix
 from landcover.evaluation.metrics import scores
 from landcover.models.checkpoint import build_model
 from landcover.models.meta import ModelMeta
+from landcover.training.config import MONITOR_MODES
 
 
 class SegmentationModule(L.LightningModule):
@@ -108,12 +109,13 @@ class SegmentationModule(L.LightningModule):
         opt = opt_cls(self.parameters(), lr=c["lr"], weight_decay=c.get("weight_decay", 0.0))
         sched = c.get("scheduler", "plateau")
         if sched == "plateau":
+            monitor = c.get("monitor", "val_loss")
             s = torch.optim.lr_scheduler.ReduceLROnPlateau(
-                opt, mode="min", factor=0.5, patience=3, min_lr=1e-6
+                opt, mode=MONITOR_MODES[monitor], factor=0.5, patience=3, min_lr=1e-6
             )
             return {
                 "optimizer": opt,
-                "lr_scheduler": {"scheduler": s, "monitor": "val_loss", "strict": False},
+                "lr_scheduler": {"scheduler": s, "monitor": monitor, "strict": False},
             }
         if sched == "none":
             return opt

@@ -6,19 +6,27 @@ A run folder holds ``checkpoints/best.ckpt`` and ``checkpoints/last.ckpt``, ``me
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import os
 import shutil
-import warnings
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from landcover.data.pairs import Pair, find_pairs, gsd_of, read_tiles_csv
 from landcover.errors import LandcoverError, require_torch
 from landcover.io.atomic import prepare_output_dir, write_text_atomic
 from landcover.schema import ClassSchema, get_schema
-from landcover.training.config import TrainConfig
+from landcover.training.config import (
+    DEFAULT_GROUPS,
+    MONITOR_MODES,
+    TrainConfig,
+    dump_config,
+)
+
+if TYPE_CHECKING:
+    from landcover.models.meta import ModelMeta
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,9 @@ def train(
     config: TrainConfig, out: str | Path, resume: bool = False, overwrite: bool = False
 ) -> Path:
     """Train a model as ``config`` says, writing the run folder ``out``.
+
+    Process-wide settings the run needs (torch threads, warning filters, seeds) are restored
+    when it returns (:func:`~landcover.training.process.scoped_process_settings`).
 
     Args:
         config: the run's options (``config.data`` is required).
@@ -46,20 +57,39 @@ def train(
             (without ``overwrite`` or ``resume``), or a broken or foreign checkpoint.
     """
     require_torch()
-    import lightning as L
-    import torch
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+    from landcover.training.process import scoped_process_settings
 
-    from landcover.models.checkpoint import read_checkpoint
-    from landcover.models.meta import check_schema
-    from landcover.training.callbacks import MetricsHistory
-    from landcover.training.module import SegmentationModule
+    data_dir(config)  # before the run folder is made
+    schema = get_schema(config.schema)
+    out = Path(out)
+    ckpt_dir = prepare_run_folder(out, config, schema, resume, overwrite)
+    with scoped_process_settings(config.threads):
+        return fit(config, schema, out, ckpt_dir, resume)
 
-    cfg = config
+
+def data_dir(cfg: TrainConfig) -> str:
+    """``cfg.data``, which a run needs.
+
+    Raises:
+        LandcoverError: when it is not set.
+    """
     if not cfg.data:
         raise LandcoverError("no training data: give --data DIR (or 'data:' in the config)")
-    schema = get_schema(cfg.schema)
-    out = Path(out)
+    return cfg.data
+
+
+def prepare_run_folder(
+    out: Path, cfg: TrainConfig, schema: ClassSchema, resume: bool, overwrite: bool
+) -> Path:
+    """Check (to resume) or claim (for a new run) the run folder; returns its checkpoints folder.
+
+    Raises:
+        LandcoverError: when resuming without a readable ``last.ckpt`` of the same schema and
+            model, or when ``out`` holds an earlier run's results and ``overwrite`` is false.
+    """
+    from landcover.models.checkpoint import read_checkpoint
+    from landcover.models.meta import check_schema
+
     ckpt_dir = out / "checkpoints"
     last = ckpt_dir / "last.ckpt"
     if resume:
@@ -74,57 +104,121 @@ def train(
         if overwrite and ckpt_dir.is_dir():
             shutil.rmtree(ckpt_dir)
     ckpt_dir.mkdir(parents=True, exist_ok=True)
+    return ckpt_dir
 
-    logging.getLogger("lightning.pytorch").propagate = False  # Lightning prints its own lines
-    warnings.filterwarnings("ignore", message=".*LeafSpec.*")
-    warnings.filterwarnings("ignore", message="Checkpoint directory .* exists and is not empty")
-    torch.set_num_threads(int(cfg.threads or os.cpu_count() or 1))
+
+@dataclass
+class RunData:
+    """The data of a run: loaders, the (augmented) training set, sizes and ground GSD."""
+
+    train_loader: Any
+    val_loader: Any
+    train_set: Any
+    train_images: int
+    val_images: int
+    gsd: float | None
+
+
+def fit(cfg: TrainConfig, schema: ClassSchema, out: Path, ckpt_dir: Path, resume: bool) -> Path:
+    """Seed, load the data, record the resolved config, build the model and train it.
+
+    Returns:
+        ``best.ckpt``, or ``last.ckpt`` when no validation ran.
+    """
+    import lightning as L
+
+    from landcover.training.module import SegmentationModule
+
     L.seed_everything(cfg.seed, workers=True, verbose=False)
+    data = prepare_data(cfg, schema, out, resume)
+    meta, weights = describe_model(cfg, schema, data)
+    precision = resolve_precision(cfg.precision)
+    cfg = record_config(cfg, out / CONFIG_NAME, meta, weights, data, precision)
+    module = SegmentationModule(meta.to_dict(), cfg.to_dict(), weights)
+    if not resume:
+        init_weights(module.model, cfg, schema)
+    trainer = make_trainer(cfg, out, precision, make_callbacks(cfg, out, ckpt_dir))
+    last = ckpt_dir / "last.ckpt"
+    trainer.fit(
+        module,
+        train_dataloaders=data.train_loader,
+        val_dataloaders=data.val_loader,
+        ckpt_path=str(last) if resume else None,
+    )
+    best = ckpt_dir / "best.ckpt"
+    return best if best.is_file() else last
 
-    train_pairs, val_pairs, split_map = select_pairs(cfg, resume_dir=out if resume else None)
+
+def prepare_data(cfg: TrainConfig, schema: ClassSchema, out: Path, resume: bool) -> RunData:
+    """Select the pairs, write the run's ``split.csv``, find the GSD and build the loaders."""
     from landcover.data.split import write_split
 
+    train_pairs, val_pairs, split_map = select_pairs(cfg, resume_dir=out if resume else None)
     write_split(out / "split.csv", split_map)
-    gsd = cfg.gsd if cfg.gsd is not None else gsd_of(train_pairs, read_tiles_csv(cfg.data))
+    gsd = cfg.gsd if cfg.gsd is not None else gsd_of(train_pairs, read_tiles_csv(data_dir(cfg)))
     train_loader, val_loader, train_set = make_loaders(cfg, schema, train_pairs, val_pairs)
+    return RunData(train_loader, val_loader, train_set, len(train_pairs), len(val_pairs), gsd)
 
-    mean, std = resolve_normalization(cfg, train_set)
-    weights = resolve_class_weights(cfg, schema, train_set)
+
+def describe_model(
+    cfg: TrainConfig, schema: ClassSchema, data: RunData
+) -> tuple[ModelMeta, list[float] | None]:
+    """The model's contract (architecture, normalisation, GSD, tile size) and class weights."""
     from landcover.models.meta import ModelMeta
 
+    mean, std = resolve_normalization(cfg, data.train_set)
+    weights = resolve_class_weights(cfg, schema, data.train_set)
     meta = ModelMeta(
         arch=cfg.model,
         schema=schema,
         mean=mean,
         std=std,
-        gsd_m=gsd,
+        gsd_m=data.gsd,
         tile_size=cfg.crop_size,
         arch_kwargs=dict(cfg.model_kwargs),
     )
-    precision = resolve_precision(cfg.precision)
-    cfg.resolved = {
+    return meta, weights
+
+
+def record_config(
+    cfg: TrainConfig,
+    path: Path,
+    meta: ModelMeta,
+    weights: list[float] | None,
+    data: RunData,
+    precision: str,
+) -> TrainConfig:
+    """A copy of ``cfg`` with what the run found in ``resolved``, written to ``path``."""
+    import torch
+
+    resolved = {
         "precision": precision,
-        "mean": list(mean),
-        "std": list(std),
-        "gsd_m": gsd,
+        "mean": list(meta.mean),
+        "std": list(meta.std),
+        "gsd_m": data.gsd,
         "class_weights": weights,
-        "train_images": len(train_pairs),
-        "val_images": len(val_pairs),
+        "train_images": data.train_images,
+        "val_images": data.val_images,
         "threads": torch.get_num_threads(),
     }
-    _write_config(out / CONFIG_NAME, cfg)
+    cfg = dataclasses.replace(cfg, resolved=resolved)
+    write_text_atomic(path, dump_config(cfg))
+    return cfg
 
-    module = SegmentationModule(meta.to_dict(), cfg.to_dict(), weights)
-    if not resume:
-        init_weights(module.model, cfg, schema)
 
-    monitor_mode = "min" if cfg.monitor == "val_loss" else "max"
+def make_callbacks(cfg: TrainConfig, out: Path, ckpt_dir: Path) -> list[Any]:
+    """Best/last checkpoints, the metrics history, timed checkpoints and early stopping."""
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+    from landcover.training.callbacks import MetricsHistory
+
+    mode = MONITOR_MODES[cfg.monitor]
     callbacks: list[Any] = [
         ModelCheckpoint(
             dirpath=ckpt_dir,
             filename="best",
             monitor=cfg.monitor,
-            mode=monitor_mode,
+            mode=mode,
             save_top_k=1,
             save_last=True,
             auto_insert_metric_name=False,
@@ -146,12 +240,19 @@ def train(
         callbacks.append(
             EarlyStopping(
                 monitor=cfg.monitor,
-                mode=monitor_mode,
+                mode=mode,
                 patience=cfg.patience,
                 check_on_train_epoch_end=False,
             )
         )
-    trainer = L.Trainer(
+    return callbacks
+
+
+def make_trainer(cfg: TrainConfig, out: Path, precision: str, callbacks: list[Any]) -> Any:
+    """The Lightning trainer of a run."""
+    import lightning as L
+
+    return L.Trainer(
         default_root_dir=out,
         accelerator=cfg.accelerator,
         devices=cfg.devices,
@@ -172,14 +273,6 @@ def train(
         log_every_n_steps=50,
         enable_model_summary=False,
     )
-    trainer.fit(
-        module,
-        train_dataloaders=train_loader,
-        val_dataloaders=val_loader,
-        ckpt_path=str(last) if resume else None,
-    )
-    best = ckpt_dir / "best.ckpt"
-    return best if best.is_file() else last
 
 
 def select_pairs(
@@ -188,12 +281,12 @@ def select_pairs(
     """Training and validation pairs, and the split map used.
 
     With ``cfg.split`` the CSV's ``train`` and ``val`` entries; when resuming, the run's own
-    ``split.csv``; otherwise a grouped validation split of ``cfg.data`` (groups from
-    ``cfg.groups`` when that CSV exists).
+    ``split.csv``; otherwise a validation split of ``cfg.data`` keeping ``cfg.groups``
+    together (see :func:`split_groups`).
     """
-    from landcover.data.split import read_groups, read_split, select_split, split_pairs
+    from landcover.data.split import read_split, select_split, split_pairs
 
-    pairs = find_pairs(cfg.data).pairs
+    pairs = find_pairs(data_dir(cfg)).pairs
     if not pairs:
         raise LandcoverError("no image/mask pairs found", cfg.data)
     split_file = cfg.split
@@ -202,11 +295,7 @@ def select_pairs(
     if split_file is not None:
         split_map = read_split(split_file)
     else:
-        try:
-            groups = read_groups(cfg.groups, pairs, cfg.data) if cfg.groups else {}
-        except LandcoverError as e:
-            log.info("no groups for the validation split (%s); splitting by file", e)
-            groups = {}
+        groups = split_groups(cfg, pairs)
         split_map = split_pairs(pairs, val=cfg.val_fraction, test=0.0, seed=cfg.seed, groups=groups)
     train_pairs = select_split(pairs, split_map, "train")
     val_pairs = select_split(pairs, split_map, "val")
@@ -217,6 +306,29 @@ def select_pairs(
         raise LandcoverError("the split holds no validation images", where)
     log.info("training on %d images, validating on %d", len(train_pairs), len(val_pairs))
     return train_pairs, val_pairs, split_map
+
+
+def split_groups(cfg: TrainConfig, pairs: list[Pair]) -> dict[str, str]:
+    """Group ids of ``pairs`` from ``cfg.groups`` (``CSV:COLUMN``) for the automatic split.
+
+    The default, ``tiles.csv:deepglobe_id``, is used where that CSV names the images and is
+    skipped (split by file) elsewhere; any other value must name a readable CSV and column.
+
+    Raises:
+        LandcoverError: naming the CSV when a ``groups`` value other than the default cannot
+            be used (missing file or column, or no row naming an image of ``cfg.data``).
+    """
+    from landcover.data.split import read_groups
+
+    if not cfg.groups:
+        return {}
+    try:
+        return read_groups(cfg.groups, pairs, data_dir(cfg))
+    except LandcoverError as e:
+        if cfg.groups != DEFAULT_GROUPS:
+            raise LandcoverError(f"groups {cfg.groups!r}: {e.message}", e.path) from e
+        log.info("no groups for the validation split (%s); splitting by file", e)
+        return {}
 
 
 def make_loaders(
@@ -334,16 +446,9 @@ def resolve_precision(precision: str) -> str:
         return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return "32-true"
-    return "bf16-mixed" if cpu_has_bf16() else "32-true"
+    from landcover.inference.cpu import has_bf16
 
-
-def cpu_has_bf16() -> bool:
-    """Whether this CPU advertises AMX-BF16 or AVX512-BF16 (Linux ``/proc/cpuinfo``)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return "amx_bf16" in text or "avx512_bf16" in text
+    return "bf16-mixed" if has_bf16() else "32-true"
 
 
 def init_weights(model: Any, cfg: TrainConfig, schema: ClassSchema) -> None:
@@ -369,9 +474,3 @@ def init_weights(model: Any, cfg: TrainConfig, schema: ClassSchema) -> None:
         if encoder is None:
             raise LandcoverError(f"model {cfg.model!r} has no encoder to initialise")
         load_encoder_weights(model, encoder, cfg.encoder_weights)
-
-
-def _write_config(path: Path, cfg: TrainConfig) -> None:
-    import yaml
-
-    write_text_atomic(path, yaml.safe_dump(cfg.to_dict(), sort_keys=False))
