@@ -48,7 +48,7 @@ def make_model(name: str, tile: int, workdir: Path) -> tuple[object, object, Pat
     """A random-weight model, its meta and an exported ONNX file."""
     import torch
 
-    from landcover.inference.export import export_onnx
+    from landcover.export.onnx_export import export_onnx
     from landcover.models.meta import ModelMeta
     from landcover.models.registry import create_model
     from landcover.schema import DEEPGLOBE

@@ -22,8 +22,8 @@ from pathlib import Path
 from landcover.bundled import RUNTIME_DIR, WEIGHTS_DIR
 from landcover.data.pairs import find_pairs
 from landcover.data.split import read_split, select_split
-from landcover.inference.export import dynamic_size_copy, export_onnx
-from landcover.inference.quantize import pick_images
+from landcover.export.onnx_export import dynamic_size_copy, export_onnx
+from landcover.export.quantize import pick_images
 from landcover.io.atomic import write_text_atomic
 from landcover.models.checkpoint import load_checkpoint, save_weights
 

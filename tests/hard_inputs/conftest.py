@@ -251,7 +251,7 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     pytest.importorskip("torch")
     import onnx
 
-    from landcover.inference.export import export_onnx
+    from landcover.export.onnx_export import export_onnx
     from landcover.models.checkpoint import load_checkpoint
 
     folder = tmp_path_factory.mktemp("models")

@@ -107,7 +107,7 @@ def test_fpn_merge_exports_as_pairwise_adds(tmp_path: Path) -> None:
     pytest.importorskip("segmentation_models_pytorch")
     import onnxruntime as ort
 
-    from landcover.inference.export import export_onnx, with_pairwise_merge
+    from landcover.export.onnx_export import export_onnx, with_pairwise_merge
     from landcover.models.checkpoint import build_model
 
     meta = ModelMeta(arch="fpn-mobilenet_v2", schema=DEEPGLOBE, tile_size=64, gsd_m=1.2)

@@ -11,9 +11,9 @@ from PIL import Image
 
 from landcover.cli import main
 from landcover.errors import LandcoverError
+from landcover.export.quantize import calibration_tiles, pick_images, quantize_onnx
 from landcover.inference.engine import normalise, predict_array
 from landcover.inference.predictor import load_predictor
-from landcover.inference.quantize import calibration_tiles, pick_images, quantize_onnx
 from tests.inference.conftest import TINY_META, K
 
 onnx = pytest.importorskip("onnx")

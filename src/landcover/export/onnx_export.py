@@ -8,7 +8,6 @@ loads it. Needs torch and onnx (the ``[train]`` extra).
 from __future__ import annotations
 
 import dataclasses
-import os
 import tempfile
 import warnings
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from typing import Any
 
 from landcover.errors import LandcoverError, require_torch
 from landcover.inference.onnx_meta import OPSET, deepness_metadata
-from landcover.io.atomic import prepare_output_file
+from landcover.io.atomic import atomic_path, prepare_output_file
 from landcover.models.meta import ModelMeta
 
 IR_VERSION = 8  # ONNX Runtime >= 1.13 reads IR 8; newer IRs are refused by older builds.
@@ -35,7 +34,7 @@ def export_onnx(
     """Write ``model`` (logits out) as an ONNX file with softmax and metadata, atomically.
 
     With ``calibration`` images the file is int8-quantised
-    (:func:`~landcover.inference.quantize.quantize_onnx`), otherwise float32.
+    (:func:`~landcover.export.quantize.quantize_onnx`), otherwise float32.
 
     Args:
         model: a torch ``nn.Module`` returning logits ``(N, K, H, W)``.
@@ -51,7 +50,6 @@ def export_onnx(
     """
     require_torch()
     import onnx
-    import torch
 
     out = Path(out)
     if tile_size is not None:
@@ -60,7 +58,7 @@ def export_onnx(
         meta = dataclasses.replace(meta, tile_size=int(tile_size))
     prepare_output_file(out, "the ONNX file", overwrite=True)
     if calibration:
-        from landcover.inference.quantize import quantize_onnx
+        from landcover.export.quantize import quantize_onnx
 
         with tempfile.TemporaryDirectory(prefix="landcover-export-") as tmp:
             fp32 = export_onnx(
@@ -68,37 +66,41 @@ def export_onnx(
             )
             return quantize_onnx(fp32, out, calibration, overwrite=True)
     wrapped = with_softmax(with_pairwise_merge(model).eval())
-    dummy = torch.zeros(1, meta.in_channels, meta.tile_size, meta.tile_size)
-    tmp = out.with_name(f".{out.name}.tmp")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                wrapped,
-                (dummy,),
-                str(tmp),
-                input_names=["input"],
-                output_names=["probabilities"],
-                dynamic_axes={"input": {0: "N"}, "probabilities": {0: "N"}},
-                opset_version=OPSET,
-                dynamo=False,
-                do_constant_folding=True,
-            )
-        proto = onnx.load(str(tmp))
-        proto.ir_version = min(proto.ir_version, IR_VERSION)
-        del proto.metadata_props[:]
-        for key, value in deepness_metadata(meta, overlap_percent).items():
-            entry = proto.metadata_props.add()
-            entry.key, entry.value = key, value
-        proto.producer_name = "landcover"
-        onnx.checker.check_model(proto)
-        onnx.save(proto, str(tmp))
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            _trace(wrapped, meta, tmp)
+            proto = onnx.load(str(tmp))
+            proto.ir_version = min(proto.ir_version, IR_VERSION)
+            del proto.metadata_props[:]
+            for key, value in deepness_metadata(meta, overlap_percent).items():
+                entry = proto.metadata_props.add()
+                entry.key, entry.value = key, value
+            proto.producer_name = "landcover"
+            onnx.checker.check_model(proto)
+            onnx.save(proto, str(tmp))
     except OSError as e:  # permission denied, disk full...
         raise LandcoverError(f"cannot write here ({e.strerror or e})", out) from e
-    finally:
-        tmp.unlink(missing_ok=True)
     return out
+
+
+def _trace(wrapped: Any, meta: ModelMeta, path: Path) -> None:
+    """``torch.onnx.export`` of ``wrapped`` at ``meta.tile_size`` (batch dynamic) to ``path``."""
+    import torch
+
+    dummy = torch.zeros(1, meta.in_channels, meta.tile_size, meta.tile_size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            wrapped,
+            (dummy,),
+            str(path),
+            input_names=["input"],
+            output_names=["probabilities"],
+            dynamic_axes={"input": {0: "N"}, "probabilities": {0: "N"}},
+            opset_version=OPSET,
+            dynamo=False,
+            do_constant_folding=True,
+        )
 
 
 def export_checkpoint(
