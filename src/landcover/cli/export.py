@@ -56,11 +56,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``export``; returns 0."""
-    from landcover.inference.export import export_checkpoint
+    from landcover.export.onnx_export import export_checkpoint
 
     calibration = None
     if args.int8:
-        from landcover.inference.quantize import pick_images
+        from landcover.export.quantize import pick_images
 
         calibration = pick_images(args.int8, args.calibration_count)
     out = export_checkpoint(
