@@ -7,15 +7,19 @@ The functions most users need are reachable from here (imported lazily, so that
     predictor = landcover.load_predictor()            # the bundled model, ONNX Runtime
     probs = landcover.predict_array(predictor, rgb, gsd_m=0.5)   # (K, H, W) float32
     landcover.predict_paths(predictor, ["scene.tif"], "out/")    # files, like the CLI
+
+Errors are :class:`LandcoverError`; its subclasses are also ``ValueError`` (:class:`InputError`),
+``OSError`` (:class:`LandcoverIOError`) or ``ImportError`` (:class:`MissingDependencyError`).
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: public name -> module defining it; imported on first use (see ``__getattr__``).
 _API = {
     "load_predictor": "landcover.inference.predictor",
     "predict_array": "landcover.inference.engine",
@@ -28,7 +32,28 @@ _API = {
     "split_pairs": "landcover.data.split",
     "evaluate": "landcover.evaluation.evaluate",
     "list_models": "landcover.bundled",
+    "LandcoverError": "landcover.errors",
+    "InputError": "landcover.errors",
+    "LandcoverIOError": "landcover.errors",
+    "MissingDependencyError": "landcover.errors",
 }
+
+if TYPE_CHECKING:  # what IDEs and type checkers see; kept in step with _API by a test
+    from landcover.bundled import list_models as list_models
+    from landcover.data.check import check_dataset as check_dataset
+    from landcover.data.pairs import find_pairs as find_pairs
+    from landcover.data.split import split_pairs as split_pairs
+    from landcover.data.stats import compute_stats as compute_stats
+    from landcover.errors import InputError as InputError
+    from landcover.errors import LandcoverError as LandcoverError
+    from landcover.errors import LandcoverIOError as LandcoverIOError
+    from landcover.errors import MissingDependencyError as MissingDependencyError
+    from landcover.evaluation.evaluate import evaluate as evaluate
+    from landcover.inference.engine import predict_array as predict_array
+    from landcover.inference.predict import predict_file as predict_file
+    from landcover.inference.predict import predict_paths as predict_paths
+    from landcover.inference.predictor import load_predictor as load_predictor
+    from landcover.schema import get_schema as get_schema
 
 __all__ = ["__version__", *_API]
 
@@ -37,3 +62,7 @@ def __getattr__(name: str) -> Any:
     if name in _API:
         return getattr(import_module(_API[name]), name)
     raise AttributeError(f"module 'landcover' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

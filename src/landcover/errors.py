@@ -1,4 +1,14 @@
-"""Errors the tool reports to users as one clear line."""
+"""Errors the tool reports to users as one clear line.
+
+Every error is a :class:`LandcoverError` (the command line prints it without a traceback);
+the subclasses also derive from the standard exception that fits, as rasterio's errors do,
+so that library users can catch either::
+
+    LandcoverError(Exception)
+    +-- InputError(LandcoverError, ValueError)            bad input data, option or name
+    +-- LandcoverIOError(LandcoverError, OSError)         a file missing, unreadable, refused
+    +-- MissingDependencyError(LandcoverError, ImportError)   the [train] extra is needed
+"""
 
 from __future__ import annotations
 
@@ -11,15 +21,40 @@ class LandcoverError(Exception):
     Args:
         message: what is wrong, in words a user understands.
         path: the file or folder concerned, named at the start of the message.
+
+    Attributes:
+        message: ``message`` as given.
+        path: ``path`` as a :class:`~pathlib.Path`, or ``None``.
     """
 
     def __init__(self, message: str, path: str | Path | None = None) -> None:
-        self.path = None if path is None else Path(path)
+        text = f"{path}: {message}" if path is not None else message
+        super().__init__(text)
+        # Set after the standard base's __init__, which may reset same-named attributes
+        # (ImportError.path).
         self.message = message
-        super().__init__(f"{path}: {message}" if path is not None else message)
+        self.path = None if path is None else Path(path)
+        self._text = text
+
+    def __str__(self) -> str:
+        # Explicit, so that mix-ins with their own __str__ (OSError) print the same line.
+        return getattr(self, "_text", super().__str__())
 
 
-class MissingDependencyError(LandcoverError):
+class InputError(LandcoverError, ValueError):
+    """Bad input: a value, option, model name or data content the tool cannot use."""
+
+
+class LandcoverIOError(LandcoverError, OSError):
+    """A file or folder that is missing, unreadable, unwritable or refused as unsafe."""
+
+    def __init__(self, message: str, path: str | Path | None = None) -> None:
+        super().__init__(message, path)
+        self.filename = None if path is None else str(path)
+
+
+# ImportError.path is typed str; ours is, as on every LandcoverError, a Path or None.
+class MissingDependencyError(LandcoverError, ImportError):  # type: ignore[misc]
     """An optional dependency (the ``[train]`` extra) is needed but not installed."""
 
 

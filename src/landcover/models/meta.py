@@ -6,11 +6,12 @@ Torch-free, so that ONNX prediction never imports torch. Stored in Lightning che
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from landcover.errors import LandcoverError
+from landcover.errors import InputError, LandcoverError
 from landcover.schema import ClassSchema
 
 FORMAT_VERSION = 1
@@ -61,11 +62,16 @@ class ModelMeta:
 
     @classmethod
     def from_dict(cls, d: Any, source: str = "model") -> ModelMeta:
-        """Inverse of :meth:`to_dict`; a clear error when keys are missing."""
+        """Inverse of :meth:`to_dict`; a clear error when keys are missing or values invalid.
+
+        Raises:
+            InputError: naming ``source``, for missing keys or values no model can have (a
+                tile size below 1, a zero std, a normalisation for another band count).
+        """
         if not isinstance(d, dict):
-            raise LandcoverError("carries no landcover model metadata", source)
+            raise InputError("carries no landcover model metadata", source)
         try:
-            return cls(
+            meta = cls(
                 arch=str(d["arch"]),
                 schema=ClassSchema.from_dict(d["schema"], source=source),
                 mean=tuple(float(v) for v in d["mean"]),
@@ -75,8 +81,26 @@ class ModelMeta:
                 arch_kwargs=dict(d.get("arch_kwargs") or {}),
                 in_channels=int(d.get("in_channels", 3)),
             )
+        except LandcoverError:
+            raise
         except (KeyError, TypeError, ValueError) as e:
-            raise LandcoverError(f"model metadata is incomplete or invalid ({e})", source) from e
+            raise InputError(f"model metadata is incomplete or invalid ({e})", source) from e
+        problem = meta._problem()
+        if problem:
+            raise InputError(f"model metadata is invalid ({problem})", source)
+        return meta
+
+    def _problem(self) -> str | None:
+        """What makes this contract unusable, or ``None``."""
+        if self.tile_size < 1:
+            return f"tile_size {self.tile_size}"
+        if not len(self.mean) == len(self.std) == self.in_channels:
+            return f"{len(self.mean)} means and {len(self.std)} stds for {self.in_channels} bands"
+        if not all(math.isfinite(v) and v > 0 for v in self.std):
+            return f"std {list(self.std)} must be positive"
+        if self.gsd_m is not None and not (math.isfinite(self.gsd_m) and self.gsd_m > 0):
+            return f"gsd_m {self.gsd_m}"
+        return None
 
 
 def check_schema(meta: ModelMeta, schema: ClassSchema, path: str | Path) -> None:

@@ -22,12 +22,14 @@ def plot_curves(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
     Returns:
         ``path``.
     """
-    import matplotlib
+    # A bare Figure on its own Agg canvas: no pyplot, so a notebook's backend and open
+    # figures are left alone.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(13, 3.6), constrained_layout=True)
+    fig = Figure(figsize=(13, 3.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 3)
     epochs = [r["epoch"] for r in rows]
     for ax, (key, title) in zip(axes, PANELS, strict=True):
         for split, style in (("train", "-o"), ("val", "-s")):
@@ -41,10 +43,8 @@ def plot_curves(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
         ax.set_title(title)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
-        ax.legend()
-    try:
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, dpi=100)
-    finally:
-        plt.close(fig)
+        if ax.get_legend_handles_labels()[0]:  # an empty panel gets no (warning) legend
+            ax.legend()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=100)
     return Path(path)

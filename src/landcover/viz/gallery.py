@@ -75,7 +75,7 @@ def plot_comparison(
                 )
             )
     handles = [
-        Patch(facecolor=np.asarray(c) / 255.0, edgecolor="black", label=n)
+        Patch(facecolor=(c[0] / 255, c[1] / 255, c[2] / 255), edgecolor="black", label=n)
         for n, c in zip(schema.classes, schema.colors, strict=True)
     ]
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 7), frameon=False)
