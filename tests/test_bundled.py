@@ -20,7 +20,8 @@ URBAN_TILE = DATA / "deepglobe" / "fullres" / "104113_sat.jpg"  # 92.5 % urban
 
 
 def test_bundled_files_are_listed_and_small() -> None:
-    (model,) = [m for m in list_models() if m.name == DEFAULT_MODEL]
+    assert [m.name for m in list_models()] == [DEFAULT_MODEL]  # the GSD estimator is no model
+    (model,) = list_models()
     assert model.onnx == default_model_path() and model.weights is not None
     assert model.card is not None and "per-class IoU" in model.card.read_text(encoding="utf-8")
     assert model.facts["gsd_m"] == pytest.approx(1.195)

@@ -24,6 +24,7 @@ WEIGHTS_DIR = Path(__file__).parent / "weights"
 RUNTIME_DIR = WEIGHTS_DIR / "runtime"
 SAMPLE_SCENE = Path(__file__).parent / "samples" / "deepglobe_sample.jpg"
 PRECISIONS = ("int8", "fp32")
+HELPERS = {"gsd-estimator"}  # ONNX files in weights/ that are no land-cover model
 DEFAULT_MODEL = "deepglobe-fpn-lite0"
 
 
@@ -55,6 +56,8 @@ def list_models() -> list[BundledModel]:
     models = []
     for onnx in sorted(WEIGHTS_DIR.glob("*.onnx")):
         name = onnx.stem
+        if name in HELPERS:
+            continue
         facts_path = onnx.with_suffix(".json")
         facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.is_file() else {}
         weights = onnx.with_suffix(".pt")
