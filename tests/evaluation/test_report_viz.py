@@ -78,8 +78,10 @@ def test_thumbnails_and_topn_keep_only_the_ranked_few() -> None:
 
 def test_overlay_blends_class_colour() -> None:
     img = np.full((2, 2, 3), 100, np.uint8)
-    out = overlay(img, np.array([[4, 4], [0, 0]], np.uint8), DEEPGLOBE, alpha=0.5)
-    assert out[0, 0].tolist() == [50, 50, 178] and out[1, 0].tolist() == [50, 178, 178]
+    out = overlay(img, np.array([[4, 4], [0, 255]], np.uint8), DEEPGLOBE, alpha=0.5)
+    # The same blend as predict's overlay JPEG (Pillow's: 177.5 truncates to 177).
+    assert out[0, 0].tolist() == [50, 50, 177] and out[1, 0].tolist() == [50, 177, 177]
+    assert out[1, 1].tolist() == [100, 100, 100]  # no class (nodata): the image shows
 
 
 def test_figures_render_to_png(tmp_path) -> None:

@@ -48,13 +48,14 @@ def write_color_png(path: str | Path, labels: np.ndarray, palette: np.ndarray) -
 
 
 def overlay(image: np.ndarray, labels: np.ndarray, palette: np.ndarray, alpha: float) -> np.ndarray:
-    """Blend class colours over ``image`` with opacity ``alpha``; nodata shows the image."""
+    """Blend class colours over ``image`` with opacity ``alpha``; pixels whose label is no class
+    (nodata, 255) show the image. The one overlay: ``predict`` writes it, galleries draw it."""
     from PIL import Image
 
     base = Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8))
     colors = _palette_image(labels, palette).convert("RGB")
     out = Image.blend(base, colors, float(np.clip(alpha, 0.0, 1.0)))
-    nodata = labels == NODATA_LABEL
+    nodata = labels >= len(palette)
     if nodata.any():
         out.paste(base, mask=Image.fromarray(nodata.astype(np.uint8) * 255))
     return np.asarray(out)

@@ -15,22 +15,10 @@ if TYPE_CHECKING:
 def overlay(
     image: np.ndarray, labels: np.ndarray, schema: ClassSchema, alpha: float = 0.5
 ) -> np.ndarray:
-    """Blend class colours over an RGB image.
+    """Class colours of ``schema`` blended over an RGB image (labels outside it unpainted)."""
+    from landcover.inference.writers import overlay as blend
 
-    Args:
-        image: ``(H, W, 3)`` ``uint8``.
-        labels: class indices ``(H, W)``; values outside the schema are left unpainted.
-        schema: gives the class colours.
-        alpha: opacity of the class colours.
-
-    Returns:
-        ``(H, W, 3)`` ``uint8``.
-    """
-    colors = schema.palette[np.minimum(labels, schema.num_classes - 1)].astype(np.float32)
-    out = image.astype(np.float32) * (1 - alpha) + colors * alpha
-    outside = labels >= schema.num_classes
-    out[outside] = image[outside]
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+    return blend(image, labels, schema.palette, alpha)
 
 
 def plot_comparison(
