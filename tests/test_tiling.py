@@ -59,3 +59,11 @@ def test_stride_and_errors() -> None:
         stride_for(10, 1.0)
     with pytest.raises(ValueError, match="no windows"):
         merge([], [], (3, 3))
+
+
+def test_bad_window_arguments_are_input_errors() -> None:
+    from landcover.errors import InputError, LandcoverError
+
+    with pytest.raises(InputError, match=r"overlap must be in \[0, 1\)") as e:
+        stride_for(64, 1.0)
+    assert isinstance(e.value, LandcoverError) and isinstance(e.value, ValueError)

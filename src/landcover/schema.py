@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from landcover.errors import LandcoverError
+from landcover.errors import InputError, LandcoverError
 
 MatchMode = Literal["threshold", "nearest"]
 MaskFormat = Literal["rgb", "index"]
@@ -227,7 +227,7 @@ class ClassSchema:
             The labels and the count of off-palette pixels, which get :attr:`fill_index`.
         """
         if rgb.ndim != 3 or rgb.shape[2] != 3:
-            raise ValueError(f"expected an (H, W, 3) RGB mask, got shape {rgb.shape}")
+            raise InputError(f"expected an (H, W, 3) RGB mask, got shape {rgb.shape}")
         if self._colour_match == "threshold":
             labels = np.take(self._threshold_lut(), _threshold_bits(rgb))
         else:
@@ -247,7 +247,7 @@ class ClassSchema:
         ``off_values``.
         """
         if values.ndim != 2 or values.dtype.kind not in "ui":
-            raise ValueError(
+            raise InputError(
                 f"expected an (H, W) integer index mask, got {values.dtype} {values.shape}"
             )
         inside = values < self.num_classes
@@ -267,7 +267,7 @@ class ClassSchema:
     def decode(self, labels: np.ndarray) -> np.ndarray:
         """Turn class indices ``(H, W)`` into an RGB image ``(H, W, 3)`` ``uint8``."""
         if labels.size and int(labels.max()) >= self.num_classes:
-            raise ValueError(
+            raise InputError(
                 f"label {int(labels.max())} out of range for schema {self.name!r} "
                 f"({self.num_classes} classes)"
             )

@@ -13,15 +13,16 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from landcover.errors import InputError
 from landcover.io.windows import Window
 
 
 def stride_for(size: int, overlap: float) -> int:
     """Step between window starts for a window ``size`` and an ``overlap`` fraction in [0, 1)."""
     if size < 1:
-        raise ValueError(f"window size must be positive, got {size}")
+        raise InputError(f"window size must be positive, got {size}")
     if not 0.0 <= overlap < 1.0:
-        raise ValueError(f"overlap must be in [0, 1), got {overlap}")
+        raise InputError(f"overlap must be in [0, 1), got {overlap}")
     return max(1, int(round(size * (1.0 - overlap))))
 
 
@@ -32,7 +33,7 @@ def window_starts(length: int, size: int, stride: int) -> list[int]:
     shorter than a window the single start is 0.
     """
     if length < 1:
-        raise ValueError(f"axis length must be positive, got {length}")
+        raise InputError(f"axis length must be positive, got {length}")
     if length <= size:
         return [0]
     n = math.ceil((length - size) / stride) + 1
@@ -79,5 +80,5 @@ def merge(
             out = np.zeros(shape, dtype=tile.dtype)
         out[w.slices] = tile
     if out is None:
-        raise ValueError("no windows to merge")
+        raise InputError("no windows to merge")
     return out

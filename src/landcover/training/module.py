@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from torchmetrics.classification import MulticlassConfusionMatrix
 
+from landcover.errors import InputError
 from landcover.evaluation.metrics import scores
 from landcover.models.checkpoint import build_model
 from landcover.models.meta import ModelMeta
@@ -178,7 +179,7 @@ def build_loss(
         elif part == "focal":
             parts.append(FocalLoss("multiclass", ignore_index=ignore_index))
         else:
-            raise ValueError(f"unknown loss {part!r}")
+            raise InputError(f"unknown loss {part!r}")
     return parts[0] if len(parts) == 1 else SumLoss(parts)
 
 
