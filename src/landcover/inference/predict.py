@@ -484,7 +484,12 @@ def gsd_line(scenes: Sequence[SceneResult]) -> str:
         lo, hi = min(known), max(known)
         span = f"{lo:.3g} m" if lo == hi else f"{lo:.3g}-{hi:.3g} m"
         parts.append(f"{len(values)} {source} ({span})")
-    note = "; hectares marked ~ rest on an estimated GSD" if "estimated" in by_source else ""
+    note = ""
+    if "estimated" in by_source:
+        note = (
+            "; estimates from pixels can be off by 2x or more on imagery unlike DeepGlobe "
+            "(model card), so hectares marked ~ are uncertain: give --gsd when you know it"
+        )
     return "GSD: " + ", ".join(parts) + note
 
 
