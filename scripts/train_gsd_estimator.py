@@ -15,7 +15,8 @@ imagery, sharp with an 8-px JPEG grid, looks to it like its own native GSD: the 
 read as about 1.2 m. Two other recipes were tried and measured worse (the card): JPEG re-encoding
 of every sample, and a canonical low-pass view with 4.78 m thumbnails added.
 
-The net regresses ``log2(gsd)``. The ONNX file takes ``(N, 3, CROP, CROP)`` pixels scaled to 0..1 and returns ``(N, 1)`` log2 metres per pixel; it needs no torch to run.
+The net regresses ``log2(gsd)``. The ONNX file takes ``(N, 3, CROP, CROP)`` pixels scaled to
+0..1 and returns ``(N, 1)`` log2 metres per pixel; it needs no torch to run.
 """
 
 from __future__ import annotations
