@@ -204,31 +204,16 @@ def evaluate_pairs(
 ) -> EvaluationResult:
     """Predict and score every pair, then write the report into ``out``.
 
+    ``predictor`` is the model (with ``.meta``); ``schema`` the data's (default: the model's,
+    which it must match); ``gsd_m`` the images' metres per pixel (``None``: estimated per image
+    unless ``estimate`` is false, as ``predict`` does); ``gallery`` images per gallery (worst,
+    best, random with ``seed``, flagged; 0 for none); ``flag_threshold``/``min_area`` what a
+    confident disagreement is (:func:`~landcover.evaluation.flags.find_flags`); ``overlap``/
+    ``tta`` the sliding windows; ``predict`` the predicting function (default
+    :func:`~landcover.inference.engine.predict_array`, the path ``predict`` takes);
+    ``model_name`` the model's name in errors and ``metrics.json``; ``bands`` the RGB bands.
     A pair that cannot be read (or whose mask and image differ in size) is skipped and listed
-    in :attr:`EvaluationResult.failed`; the model and the report folder are checked first.
-
-    Args:
-        predictor: the model (:func:`~landcover.inference.predictor.load_predictor`), with
-            ``.meta``.
-        pairs: the image/mask pairs to evaluate.
-        out: report folder.
-        schema: the data's class schema (default: the model's); must match the model's.
-        gsd_m: metres per pixel of the images (``None``: estimated per image from its pixels,
-            as ``predict`` does, see :mod:`landcover.inference.gsd`).
-        gallery: images in each gallery (worst, best, random, flagged); 0 for none.
-        flag_threshold: smallest probability for a disagreement to count as confident.
-        min_area: smallest doubtful area, as a fraction of the image.
-        overlap: window overlap of the sliding-window prediction.
-        tta: test-time augmentation (flips and a quarter turn).
-        overwrite: replace an existing report in ``out``.
-        seed: seed of the random gallery.
-        progress: show a progress bar.
-        predict: the predicting function (default
-            :func:`~landcover.inference.engine.predict_array`, which calls
-            :func:`~landcover.inference.engine.map_image` as ``predict`` does).
-        model_name: how the model is named in errors and ``metrics.json``.
-        bands: 1-based raster bands read as RGB (default: 1,2,3).
-        estimate: estimate unknown GSDs (else images are taken at the model's GSD).
+    in :attr:`EvaluationResult.failed`.
 
     Raises:
         LandcoverError: for an empty pair list, a schema mismatch, an unusable report folder,
@@ -246,10 +231,7 @@ def evaluate_pairs(
     for i, pair in enumerate(tqdm(pairs, desc="evaluate", unit="image", disable=not progress)):
         try:
             image, truth, valid = read_truth(pair, schema, bands)
-            gsd = gsd_m
-            if gsd is None and estimate:
-                gsd = estimate_gsd_array(image)
-                run.estimated.append(gsd)
+            gsd = gsd_m if gsd_m is not None or not estimate else run.estimate(image)
             nodata = {} if valid is None else {"valid": valid}
             probs = predict(predictor, image, gsd_m=gsd, overlap=overlap, tta=tta, **nodata)
         except LandcoverError as e:
@@ -257,19 +239,7 @@ def evaluate_pairs(
             run.failed.append((pair.key, str(e)))
             continue
         run.add(i, pair, image, truth, probs)
-    if not run.rows:
-        first = run.failed[0][1] if run.failed else ""
-        raise LandcoverError(f"none of the {len(pairs)} pairs could be evaluated (first: {first})")
-    run.flags.sort(key=lambda f: -f.area_fraction)
-    result = EvaluationResult(
-        out,
-        schema,
-        run.total,
-        scores(run.total, schema.ignore_index),
-        run.rows,
-        run.flags,
-        run.failed,
-    )
+    result = run.result(out, len(pairs))
     _write_report(result, model_name, run.gsd_text(gsd_m), run.galleries())
     return result
 
@@ -349,6 +319,23 @@ class _Tally:
             )
             self.flagged.offer(f.area_fraction, lambda f=f, t=ftitle: make(f.box, t))
 
+    def estimate(self, image: np.ndarray) -> float:
+        """The image's GSD estimated from its pixels (remembered for the report)."""
+        self.estimated.append(estimate_gsd_array(image))
+        return self.estimated[-1]
+
+    def result(self, out: Path, n: int) -> EvaluationResult:
+        """The scores over every image added; an error when none could be."""
+        if not self.rows:
+            first = self.failed[0][1] if self.failed else ""
+            raise LandcoverError(f"none of the {n} pairs could be evaluated (first: {first})")
+        self.flags.sort(key=lambda f: -f.area_fraction)
+        k = self.schema.ignore_index
+        matrix = scores(self.total, k)
+        return EvaluationResult(
+            out, self.schema, self.total, matrix, self.rows, self.flags, self.failed
+        )
+
     def galleries(self) -> dict[str, list[Sample]]:
         """The kept samples of each gallery."""
         return {
@@ -424,19 +411,15 @@ def evaluate(
 
     Args:
         model: an ``.onnx`` file, a checkpoint, or ``None`` for the bundled model.
-        data: dataset folder (layouts of :func:`~landcover.data.pairs.find_pairs`).
-        out: report folder.
+        data: dataset folder (:func:`~landcover.data.pairs.find_pairs`); out: report folder.
         split: optional split CSV (``landcover split``); with ``subset``, which pairs to use.
         subset: ``train``, ``val`` or ``test``.
         schema: the data's class schema (name, YAML file or object); default the model's.
         gsd_m: metres per pixel of the images; default from ``tiles.csv`` when known.
-        backend: ``auto``, ``onnx`` or ``torch``.
-        precision: see :func:`~landcover.inference.predictor.load_predictor`.
-        predict: the predicting function (default
-            :func:`~landcover.inference.engine.predict_array`).
-        **options: passed to :func:`evaluate_pairs` (``gallery``, ``flag_threshold``,
-            ``min_area``, ``overlap``, ``tta``, ``overwrite``, ``seed``, ``progress``,
-            ``bands``).
+        backend: ``auto``, ``onnx`` or ``torch``;
+        precision: as :func:`~landcover.inference.predictor.load_predictor` takes them.
+        predict: the predicting function (default: as ``predict`` maps).
+        **options: passed to :func:`evaluate_pairs`.
     """
     from landcover.data.pairs import find_pairs, gsd_of, read_tiles_csv
     from landcover.inference.predictor import load_predictor

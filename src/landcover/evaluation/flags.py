@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from landcover.errors import MissingDependencyError
+from landcover.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -52,22 +52,16 @@ def find_flags(
     ``min_area`` of the image are returned, largest first.
 
     Args:
-        pred: predicted class indices ``(H, W)``.
-        confidence: probability of the predicted class ``(H, W)``.
-        truth: mask class indices ``(H, W)``.
+        pred, confidence, truth: predicted classes, their probabilities, mask classes ``(H, W)``.
         threshold: smallest probability counted as confident.
         min_area: smallest area, as a fraction of the image's pixels.
         ignore_index: mask class never flagged (unlabelled pixels).
         image: the image's key, copied into each flag.
     """
     if not pred.shape == confidence.shape == truth.shape:
-        raise ValueError(f"shapes differ: {pred.shape}, {confidence.shape}, {truth.shape}")
-    try:
-        from scipy import ndimage
-    except ImportError as e:  # pragma: no cover - scipy comes with the [train] extra
-        raise MissingDependencyError(
-            "doubtful-mask flags need SciPy; install it with: pip install scipy"
-        ) from e
+        raise InputError(f"shapes differ: {pred.shape}, {confidence.shape}, {truth.shape}")
+    from scipy import ndimage  # a core dependency
+
     total = pred.size
     bad = (pred != truth) & (confidence >= threshold)
     if ignore_index is not None:

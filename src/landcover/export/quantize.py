@@ -87,12 +87,8 @@ def quantize_onnx(
 ) -> Path:
     """Write an int8 copy of the ONNX model ``src`` to ``out``, calibrated on ``images``.
 
-    The copy keeps the source's metadata (Deepness keys, ``landcover_meta``), opset and input
-    and output names, so it is used exactly like the float model.
-
-    Raises:
-        LandcoverError: for an unreadable source, no calibration images, or an ``out`` that
-            :func:`~landcover.io.atomic.prepare_output_file` refuses.
+    The copy keeps the source's metadata, opset and names; LandcoverError for an unreadable
+    source, no images, or an ``out`` that ``prepare_output_file`` refuses.
     """
     import onnx
     from onnxruntime.quantization import (

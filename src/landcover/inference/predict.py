@@ -206,27 +206,18 @@ def predict_file(
     progress: bool = True,
     stem: str | None = None,
 ) -> SceneResult:
-    """Map one image; writes ``<stem>_classes.tif``, ``_color.png``, ``_overlay.jpg``,
-    ``_areas.json`` (and ``_probabilities.tif``) into ``out_dir``.
+    """Map one image (JPEG, PNG, TIFF, GeoTIFF) into the existing folder ``out_dir``:
+    ``<stem>_classes.tif``, ``_color.png``, ``_overlay.jpg``, ``_areas.json`` (and
+    ``_probabilities.tif``, uint8, 255 = 1.0). Nothing is left under a final name on failure.
 
-    Args:
-        predictor: the model.
-        path: input image (JPEG, PNG, TIFF, GeoTIFF).
-        out_dir: existing output folder.
-        gsd_m: input metres per pixel (default: georeferencing, ``tiles.csv``, or estimated).
-        estimate: estimate the GSD from the pixels when nothing else gives it.
-        overlap: window overlap fraction.
-        tta: test-time augmentation (flips, quarter turn).
-        bands: 1-based bands used as RGB.
-        probabilities: also write a uint8 probability GeoTIFF (K bands, 255 = 1.0).
-        alpha: opacity of the class colours in the overlay.
-        batch_size: windows per model call.
-        block_size: block side in model pixels (default: 1536, at least a tile); bounds memory.
-        progress: show a progress bar over blocks.
-        stem: name of the outputs (default: the input's stem).
+    ``gsd_m``/``estimate``: ``--gsd``, and whether to estimate an unknown GSD
+    (:mod:`~landcover.inference.gsd`); ``overlap``/``tta``/``batch_size``: the sliding windows
+    (:func:`~landcover.inference.engine.map_image`); ``bands``: 1-based bands used as RGB;
+    ``alpha``: overlay opacity; ``block_size``: block side in model pixels (default 1536, at
+    least a tile), which bounds memory; ``stem``: the outputs' name (default: the input's).
 
     Returns:
-        The files written and the area table. Nothing is left under a final name on failure.
+        The files written, the area table and the GSD used.
     """
     start = time.perf_counter()
     path, out_dir = Path(path), Path(out_dir)
@@ -240,17 +231,8 @@ def predict_file(
         scale = scale_for(gsd.metres, meta.gsd_m, f"{path} ({gsd.source} GSD)")
         writers = _open_writers(reader.info, out_dir, stem, meta, probabilities)
         try:
-            tally = _map_blocks(
-                predictor,
-                reader,
-                writers,
-                scale,
-                progress,
-                block_size,
-                overlap=overlap,
-                tta=tta,
-                batch_size=batch_size,
-            )
+            engine = {"overlap": overlap, "tta": tta, "batch_size": batch_size}
+            tally = _map_blocks(predictor, reader, writers, scale, progress, block_size, **engine)
             outputs = [wr.close() for wr in writers]
         except BaseException:
             for wr in writers:

@@ -46,18 +46,14 @@ def load_predictor(
         model: an ``.onnx`` file, a checkpoint (``.ckpt``/``.pt``/``.pth``), the name of a
             bundled model (``landcover models``, e.g. ``deepglobe-fpn-lite0``), or ``None``
             for the bundled default model. The torch backend runs a bundled model's ``.pt``.
-        backend: ``auto`` (by file suffix), ``onnx`` or ``torch``.
-        threads: CPU threads (default: all cores).
-        precision: for the bundled model, ``int8`` or ``fp32``; ``auto`` or ``None``: int8 on
-            CPUs with VNNI or AMX, float32 elsewhere (:func:`~landcover.inference.cpu.
-            default_precision`). For checkpoints (torch): ``fp32`` (default), ``bf16`` autocast,
-            or ``auto`` (bf16 on CPUs with AMX/AVX512-BF16 and on CUDA). An ONNX file runs in
-            the precision it was exported in.
+        backend, threads: ``auto`` (by file suffix), ``onnx`` or ``torch``; CPU threads.
+        precision: bundled model: ``int8`` or ``fp32``, default int8 only on CPUs with VNNI or
+            AMX (:mod:`~landcover.inference.cpu`); checkpoints: ``fp32`` (default), ``bf16`` or
+            ``auto`` (bf16 with AMX/AVX512-BF16 or CUDA); an ONNX file runs as exported.
 
     Raises:
-        LandcoverError: for a missing or unreadable model, or an impossible backend;
-            :class:`~landcover.errors.InputError` for a name that is neither a file nor a
-            bundled model (the message lists the bundled names).
+        LandcoverError: for a missing or unreadable model, an impossible backend, or a name
+            that is neither a file nor a bundled model (listing the bundled names).
     """
     if precision is not None and precision not in PRECISIONS:
         raise LandcoverError(f"unknown precision {precision!r}: use one of {', '.join(PRECISIONS)}")
@@ -73,14 +69,7 @@ def load_predictor(
         raise LandcoverError("is a folder, not a model file", path)
     suffix = path.suffix.lower()
     if backend == "auto":
-        if suffix == ".onnx":
-            backend = "onnx"
-        elif suffix in TORCH_SUFFIXES:
-            backend = "torch"
-        else:
-            raise LandcoverError(
-                "unknown model file type: use .onnx or a checkpoint (.ckpt, .pt, .pth)", path
-            )
+        backend = _backend_for(path)
     if backend == "onnx":
         if suffix != ".onnx":
             raise LandcoverError("the onnx backend needs an .onnx file ('landcover export')", path)
@@ -131,6 +120,18 @@ def _bundled_weights(name: str) -> Path:
 
     weights = WEIGHTS_DIR / f"{name}.pt"
     return weights if weights.is_file() else WEIGHTS_DIR / f"{name}.onnx"
+
+
+def _backend_for(path: Path) -> str:
+    """``onnx`` or ``torch`` by the file's suffix; an error naming the file otherwise."""
+    suffix = path.suffix.lower()
+    if suffix == ".onnx":
+        return "onnx"
+    if suffix in TORCH_SUFFIXES:
+        return "torch"
+    raise LandcoverError(
+        "unknown model file type: use .onnx or a checkpoint (.ckpt, .pt, .pth)", path
+    )
 
 
 def _bundled(precision: str | None, threads: int | None, name: str) -> Predictor:

@@ -24,11 +24,9 @@ def plot_class_distribution(
     visible on the white background; the ignored class, if any, is hatched and labelled.
 
     Args:
-        classes: class names, in index order.
-        fractions: share of pixels of each class (0..1).
-        colors: RGB colour of each class.
-        path: the PNG file to write.
-        title: the chart title.
+        classes, fractions, colors: class names in index order, their shares of pixels (0..1)
+            and RGB colours.
+        path, title: the PNG file to write; the chart title.
         ignored: index of the class left out of metrics, or ``None``.
 
     Returns:
