@@ -11,13 +11,10 @@ from pathlib import Path
 from landcover.errors import LandcoverError
 
 
-@contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; rename it to ``path`` when the block succeeds.
+def reserve_temp(path: str | Path) -> Path:
+    """Create an empty temporary file beside ``path``, to be :func:`publish`-ed onto it.
 
-    The temporary file keeps the suffix of ``path`` (writers such as matplotlib pick the format
-    from it). If the block raises, the temporary file is removed and ``path`` is untouched, so an
-    interrupted run never leaves a partial file looking complete.
+    It keeps the suffix of ``path`` (writers such as matplotlib pick the format from it).
 
     Raises:
         LandcoverError: when the folder of ``path`` is not writable.
@@ -30,14 +27,33 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     except OSError as e:
         raise LandcoverError(f"cannot write here ({e.strerror})", p.parent) from e
     os.close(fd)
-    tmp = Path(tmp_name)
+    return Path(tmp_name)
+
+
+def publish(tmp: Path, path: str | Path) -> Path:
+    """Rename the finished ``tmp`` onto ``path`` with the usual permissions (0666 & ~umask)."""
+    umask = os.umask(0)  # mkstemp creates 0600 files
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+    return Path(path)
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` when the block succeeds.
+
+    If the block raises, the temporary file is removed and ``path`` is untouched, so an
+    interrupted run never leaves a partial file looking complete. The one way files are written
+    here (:class:`~landcover.io.raster.RasterWriter` uses the same two steps).
+
+    Raises:
+        LandcoverError: when the folder of ``path`` is not writable.
+    """
+    tmp = reserve_temp(path)
     try:
         yield tmp
-        # mkstemp creates 0600 files; give the result the usual permissions (0666 & ~umask).
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, p)
+        publish(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 

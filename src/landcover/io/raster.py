@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import LandcoverError
+from landcover.io.atomic import publish, reserve_temp
 from landcover.io.ground import ground_gsd
 from landcover.io.images import (
     RASTER_SUFFIXES,
@@ -196,11 +196,6 @@ class RasterReader:
         self.close()
 
 
-def temp_path(path: Path) -> Path:
-    """A temporary name beside ``path``, renamed onto it when the file is complete."""
-    return path.with_name(f".{path.name}.part")
-
-
 class RasterWriter:
     """Write a GeoTIFF window by window under a temporary name; :meth:`close` publishes it.
 
@@ -228,7 +223,7 @@ class RasterWriter:
         from rasterio.errors import NotGeoreferencedWarning
 
         self.path = Path(path)
-        self.tmp = temp_path(self.path)
+        self.tmp = reserve_temp(self.path)
         profile: dict[str, Any] = {
             "driver": "GTiff",
             "width": info.width,
@@ -251,6 +246,7 @@ class RasterWriter:
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
                 self._dst = rasterio.open(self.tmp, "w", **profile)
         except (rasterio.errors.RasterioIOError, PermissionError) as e:
+            self.tmp.unlink(missing_ok=True)
             raise LandcoverError("cannot write here", self.path.parent) from e
         if colormap is not None:
             self._dst.write_colormap(1, colormap)
@@ -268,8 +264,7 @@ class RasterWriter:
     def close(self) -> Path:
         """Finish the file and rename it to its final name; returns the final path."""
         self._dst.close()
-        os.replace(self.tmp, self.path)
-        return self.path
+        return publish(self.tmp, self.path)
 
     def abort(self) -> None:
         """Drop the unfinished file."""
