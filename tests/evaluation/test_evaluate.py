@@ -269,3 +269,13 @@ def test_unknown_gsd_is_estimated_per_image_as_predict_does(
     seen.clear()
     evaluate_pairs(oracle, pairs, tmp_path / "n", predict=recording, progress=False, estimate=False)
     assert seen == [None, None, None]
+
+
+def test_evaluate_overlap_is_range_checked_like_predict(data_dir: Path, tmp_path: Path, capsys):
+    for command in ("evaluate", "predict"):
+        args = ["--data", str(data_dir)] if command == "evaluate" else [str(data_dir)]
+        with pytest.raises(SystemExit):
+            main([command, *args, "--out", str(tmp_path / command), "--overlap", "25"])
+        assert "must be in [0, 1), got 25 (a fraction, not a percent: 0.25)" in (
+            capsys.readouterr().err
+        )

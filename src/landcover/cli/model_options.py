@@ -7,13 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-
-def fraction(text: str) -> float:
-    """An overlap fraction in [0, 1)."""
-    value = float(text)
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {text}")
-    return value
+from landcover.cli.options import parse_fraction
 
 
 def positive_metres(text: str) -> float:
@@ -72,7 +66,7 @@ def add_window_options(p: argparse.ArgumentParser) -> None:
     """``--overlap`` and ``--tta``."""
     p.add_argument(
         "--overlap",
-        type=fraction,
+        type=parse_fraction,
         default=0.25,
         help="fraction of a window shared with its neighbours (blended)",
     )
