@@ -247,3 +247,19 @@ def test_predict_array_takes_channels_first_as_rasterio_reads_them() -> None:
     np.testing.assert_array_equal(predict_array(predictor, np.moveaxis(image, -1, 0)), hwc)
     with pytest.raises(InputError, match=r"expected an \(H, W, 3\) or \(3, H, W\) uint8"):
         predict_array(predictor, image[..., :2])
+
+
+def test_an_estimated_gsd_never_upsamples(tmp_path: Path, monkeypatch) -> None:
+    """Upsampling costs the square of the factor, and an estimate can be 2x off."""
+    import landcover.inference.predict as predict_module
+
+    monkeypatch.setattr(predict_module, "estimate_gsd", lambda read, h, w: 1.8)
+    img = tmp_path / "plain.png"
+    Image.fromarray(coded_image(64, 64)).save(img)
+    predictor = FlexiblePredictor(gsd_m=1.0, tile_size=256)
+    scene = predict_file(predictor, img, tmp_path, progress=False)
+    assert scene.gsd.source == "estimated" and scene.gsd_m == 1.8
+    assert predictor.calls == [(1, 3, 64, 64)]  # its own pixels, not 1.8x as many a side
+    given = FlexiblePredictor(gsd_m=1.0, tile_size=256)
+    predict_file(given, img, tmp_path, gsd_m=1.8, progress=False, stem="g")
+    assert given.calls == [(1, 3, 128, 128)]  # a given GSD is trusted: 115 px, rounded to 32

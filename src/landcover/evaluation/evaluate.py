@@ -212,8 +212,7 @@ def evaluate_pairs(
     ``tta`` the sliding windows; ``predict`` the predicting function (default
     :func:`~landcover.inference.engine.predict_array`, the path ``predict`` takes);
     ``model_name`` the model's name in errors and ``metrics.json``; ``bands`` the RGB bands.
-    A pair that cannot be read (or whose mask and image differ in size) is skipped and listed
-    in :attr:`EvaluationResult.failed`.
+    A pair that cannot be read is skipped and listed in :attr:`EvaluationResult.failed`.
 
     Raises:
         LandcoverError: for an empty pair list, a schema mismatch, an unusable report folder,
@@ -231,9 +230,10 @@ def evaluate_pairs(
     for i, pair in enumerate(tqdm(pairs, desc="evaluate", unit="image", disable=not progress)):
         try:
             image, truth, valid = read_truth(pair, schema, bands)
-            gsd = gsd_m if gsd_m is not None or not estimate else run.estimate(image)
-            nodata = {} if valid is None else {"valid": valid}
-            probs = predict(predictor, image, gsd_m=gsd, overlap=overlap, tta=tta, **nodata)
+            gsd, extra = run.gsd_for(image, gsd_m, estimate)
+            if valid is not None:
+                extra["valid"] = valid
+            probs = predict(predictor, image, gsd_m=gsd, overlap=overlap, tta=tta, **extra)
         except LandcoverError as e:
             log.warning("skipped: %s", e)
             run.failed.append((pair.key, str(e)))
@@ -319,10 +319,15 @@ class _Tally:
             )
             self.flagged.offer(f.area_fraction, lambda f=f, t=ftitle: make(f.box, t))
 
-    def estimate(self, image: np.ndarray) -> float:
-        """The image's GSD estimated from its pixels (remembered for the report)."""
+    def gsd_for(
+        self, image: np.ndarray, gsd_m: float | None, estimate: bool
+    ) -> tuple[float | None, dict[str, Any]]:
+        """The GSD to map ``image`` at, and ``{"estimated": True}`` when it is an estimate
+        from the pixels (remembered for the report; never used to upsample)."""
+        if gsd_m is not None or not estimate:
+            return gsd_m, {}
         self.estimated.append(estimate_gsd_array(image))
-        return self.estimated[-1]
+        return self.estimated[-1], {"estimated": True}
 
     def result(self, out: Path, n: int) -> EvaluationResult:
         """The scores over every image added; an error when none could be."""

@@ -206,14 +206,19 @@ def fill_invalid(image: np.ndarray, valid: np.ndarray | None, meta: ModelMeta) -
     return out
 
 
-def scale_for(gsd_m: float | None, model_gsd_m: float | None, name: str = "image") -> float:
+def scale_for(
+    gsd_m: float | None, model_gsd_m: float | None, name: str = "image", estimated: bool = False
+) -> float:
     """Input-to-model pixel factor; an input over :data:`COARSE_LIMIT` coarser is not upsampled.
 
     Such an input (a 10 m scene for a 1.2 m model) is mapped at its own pixels, costing what
     its pixel count costs, with a warning naming it: the model never saw objects that small.
-    Finer inputs (drone imagery) are downsampled to the model's GSD.
+    Finer inputs (drone imagery) are downsampled to the model's GSD. An ``estimated`` GSD never
+    upsamples: that costs the square of the factor, and an estimate can be 2x off.
     """
     scale = model_scale(gsd_m, model_gsd_m)
+    if estimated and scale > 1.0:
+        return 1.0
     if scale > COARSE_LIMIT:
         log.warning(
             "%s: its GSD, %.3g m, is %.1fx coarser than the model's %g m; mapped at its own "
@@ -297,6 +302,7 @@ def predict_array(
     tta: bool = False,
     valid: np.ndarray | None = None,
     batch_size: int = 4,
+    estimated: bool = False,
 ) -> np.ndarray:
     """Class probabilities ``(K, H, W)`` float32 for an in-memory image at its own resolution.
 
@@ -312,6 +318,7 @@ def predict_array(
         valid: ``(H, W)`` bool, False where the input is nodata; those pixels get all-zero
             probabilities and do not influence their neighbours' colour statistics.
         batch_size: windows per model call.
+        estimated: ``gsd_m`` is an estimate (never used to upsample).
     """
     if image.ndim == 3 and image.shape[0] == 3 and image.shape[2] != 3:
         image = np.ascontiguousarray(np.moveaxis(image, 0, -1))  # (3, H, W) -> (H, W, 3)
@@ -319,7 +326,7 @@ def predict_array(
         raise InputError(
             f"expected an (H, W, 3) or (3, H, W) uint8 image, got {image.shape} {image.dtype}"
         )
-    scale = scale_for(gsd_m, predictor.meta.gsd_m)
+    scale = scale_for(gsd_m, predictor.meta.gsd_m, estimated=estimated)
     return map_image(
         predictor, image, scale=scale, valid=valid, overlap=overlap, tta=tta, batch_size=batch_size
     ).probabilities()

@@ -228,7 +228,7 @@ def predict_file(
     # GDAL's block cache defaults to 5 % of RAM; cap it so memory stays flat on big scenes.
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), RasterReader(path, bands=bands) as reader:
         gsd = scene_gsd(path, reader, gsd_m, estimate)
-        scale = scale_for(gsd.metres, meta.gsd_m, f"{path} ({gsd.source} GSD)")
+        scale = scale_for(gsd.metres, meta.gsd_m, f"{path} ({gsd.source} GSD)", gsd.estimated)
         writers = _open_writers(reader.info, out_dir, stem, meta, probabilities)
         try:
             engine = {"overlap": overlap, "tta": tta, "batch_size": batch_size}
