@@ -4,7 +4,9 @@ For each set the images are mapped twice with the same model (``landcover.load_p
 the CPU's default precision): once with the true GSD given, once with nothing given, the GSD
 estimated from the pixels (:mod:`landcover.inference.gsd`) exactly as ``predict`` and
 ``evaluate`` do when no ``tiles.csv``, georeferencing or ``--gsd`` is there. Scores are against
-the full-resolution masks, one confusion matrix per set, 6 classes (``unknown`` left out).
+the full-resolution masks, one confusion matrix per set, 6 classes (``unknown`` left out). A
+third mapping, ``--no-estimate``, takes each image at its own pixels (the model's GSD). An
+estimated GSD never upsamples (as in ``predict``).
 
 Sets: the 5 full tiles at 0.5 m; the same resampled to 0.3 m and to 2 m (bilinear, masks by
 nearest neighbour); the 168 unseen quadrants at 1.195 m; the same resampled to 2 m.
@@ -63,7 +65,7 @@ def run_set(predictor, images: list[Path], native: float, gsd: float) -> dict:  
     """mIoU given / estimated and the estimates' spread for one set."""
     schema = predictor.meta.schema
     k, ignore = schema.num_classes, schema.ignore_index
-    cms = {"given": np.zeros((k, k), np.int64), "estimated": np.zeros((k, k), np.int64)}
+    cms = {m: np.zeros((k, k), np.int64) for m in ("given", "estimated", "unknown")}
     ratios, seconds = [], 0.0
     for path in images:
         mask = path.with_name(path.name.replace("_sat.jpg", "_mask.png"))
@@ -72,13 +74,14 @@ def run_set(predictor, images: list[Path], native: float, gsd: float) -> dict:  
         est = estimate_gsd_array(image)
         seconds += time.perf_counter() - t
         ratios.append(est / gsd)
-        for mode, g in (("given", gsd), ("estimated", est)):
-            pred = class_labels(predict_array(predictor, image, gsd_m=g))
-            cms[mode] += confusion_matrix(truth, pred, k, ignore)
+        for mode, g in (("given", gsd), ("estimated", est), ("unknown", None)):
+            probs = predict_array(predictor, image, gsd_m=g, estimated=mode == "estimated")
+            cms[mode] += confusion_matrix(truth, class_labels(probs), k, ignore)
     r = np.log2(ratios)
     return {
         "given": scores(cms["given"], ignore).miou,
         "estimated": scores(cms["estimated"], ignore).miou,
+        "unknown": scores(cms["unknown"], ignore).miou,
         "median_ratio": float(2 ** np.median(r)),
         "within_1.41x": float(np.mean(np.abs(r) <= 0.5)),
         "ms": 1000 * seconds / len(images),
@@ -94,14 +97,15 @@ def main() -> None:
     print(f"model: {predictor.path.name} ({predictor.precision})")  # type: ignore[attr-defined]
     print(
         "| set | images | mIoU, GSD given | mIoU, GSD estimated | difference "
-        "| median estimate / true | estimates within 1.41x | estimate ms/image |"
+        "| mIoU, --no-estimate | median estimate / true | estimates within 1.41x "
+        "| estimate ms/image |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, images, native, gsd in sets(args.quadrants):
         r = run_set(predictor, images, native, gsd)
         print(
             f"| {name} | {len(images)} | {r['given']:.3f} | {r['estimated']:.3f} "
-            f"| {r['estimated'] - r['given']:+.3f} | {r['median_ratio']:.2f} "
+            f"| {r['estimated'] - r['given']:+.3f} | {r['unknown']:.3f} | {r['median_ratio']:.2f} "
             f"| {100 * r['within_1.41x']:.0f} % | {r['ms']:.0f} |",
             flush=True,
         )
