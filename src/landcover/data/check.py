@@ -276,8 +276,8 @@ def format_report(report: CheckReport, limit: int = 20) -> str:
     w1 = max(len(r[1]) for r in rows + [("", "count", "", [])])
     w2 = len("warning")
     out = [f"{'check':<{w0}}  {'count':>{w1}}  {'level':<{w2}}  files"]
-    for title, count, level, lines in rows:
-        head = f"{title:<{w0}}  {count:>{w1}}  {level:<{w2}}"
+    for title, count, shown, lines in rows:
+        head = f"{title:<{w0}}  {count:>{w1}}  {shown:<{w2}}"
         out.append(f"{head}  {lines[0]}" if lines else head.rstrip())
         out.extend(f"{'':<{len(head)}}  {line}" for line in lines[1:])
     verdict = "OK" if report.ok else "FAILED"

@@ -13,6 +13,7 @@ Report files (``metrics.json`` is written last, so its presence means the run fi
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import shutil
@@ -317,7 +318,7 @@ class _Tally:
                 f"{pair.key}   {100 * f.area_fraction:.1f}% predicted "
                 f"{classes[f.predicted]} ({f.confidence:.2f}), mask says {classes[f.mask]}"
             )
-            self.flagged.offer(f.area_fraction, lambda f=f, t=ftitle: make(f.box, t))
+            self.flagged.offer(f.area_fraction, functools.partial(make, f.box, ftitle))
 
     def gsd_for(
         self, image: np.ndarray, gsd_m: float | None, estimate: bool

@@ -43,6 +43,7 @@ def area_table(
         they rest on an estimated GSD.
     """
     total = int(counts.sum())
+    source: str | None
     if hectares is None and gsd_m is not None:
         hectares = counts.astype(np.float64) * float(gsd_m) ** 2 / 10_000.0
         source = f"pixels x GSD^2 ({gsd_source or 'given'} GSD)"

@@ -65,8 +65,9 @@ class MetricsHistory(L.Callback):
         import time
 
         if hasattr(pl_module, "log_train_scores"):
-            pl_module.log_train_scores()  # callbacks run before the module's epoch-end hook
-        m = {k: float(v) for k, v in trainer.callback_metrics.items() if v.numel() == 1}
+            pl_module.log_train_scores()  # type: ignore[operator]  # runs before epoch end
+        metrics = trainer.callback_metrics.items()
+        m = {k: float(v) for k, v in metrics if v.numel() == 1}  # type: ignore[operator]
         lr = trainer.optimizers[0].param_groups[0]["lr"] if trainer.optimizers else math.nan
         self.elapsed = time.monotonic() - (self._t0 or time.monotonic())
         row: dict[str, Any] = {"epoch": trainer.current_epoch + 1}

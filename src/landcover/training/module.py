@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import lightning as L
 import numpy as np
@@ -57,7 +57,8 @@ class SegmentationModule(L.LightningModule):
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
         """``uint8 (N, C, H, W)`` -> normalised float input, ``(x / 255 - mean) / std``."""
-        x = (images.float() - self.mean) / self.std
+        mean, std = cast(torch.Tensor, self.mean), cast(torch.Tensor, self.std)  # buffers
+        x = (images.float() - mean) / std
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         return x
@@ -111,7 +112,7 @@ class SegmentationModule(L.LightningModule):
         sched = c.get("scheduler", "plateau")
         if sched == "plateau":
             monitor = c.get("monitor", "val_loss")
-            s = torch.optim.lr_scheduler.ReduceLROnPlateau(
+            s: Any = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 opt, mode=MONITOR_MODES[monitor], factor=0.5, patience=3, min_lr=1e-6
             )
             return {

@@ -258,7 +258,7 @@ def make_trainer(cfg: TrainConfig, out: Path, precision: str, callbacks: list[An
         devices=cfg.devices,
         num_nodes=cfg.num_nodes,
         strategy=cfg.strategy,
-        precision=precision,
+        precision=precision,  # type: ignore[arg-type]  # checked against Lightning's names
         max_epochs=cfg.epochs,
         max_time=timedelta(minutes=cfg.max_time) if cfg.max_time else None,
         gradient_clip_val=cfg.grad_clip or None,
