@@ -150,24 +150,14 @@ def read_truth(
 
 def _log_off_palette(path: Path, enc: EncodedMask, schema: ClassSchema) -> None:
     """Warn about mask pixels that are no class (they are not scored)."""
-    if enc.off_colors:
-        colors = ", ".join(f"{c}: {n}" for c, n in list(enc.off_colors.items())[:5])
-        log.warning(
-            "%s: %d pixels off the %s palette (%s), not scored",
-            path,
-            enc.off_palette,
-            schema.name,
-            colors,
-        )
-    if enc.off_values:
-        values = ", ".join(f"{v}: {n}" for v, n in list(enc.off_values.items())[:5])
-        log.warning(
-            "%s: %d pixels with values that are no %s class (%s), not scored",
-            path,
-            enc.off_palette,
-            schema.name,
-            values,
-        )
+    for found, what in (
+        (enc.off_colors, "off the {} palette"),
+        (enc.off_values, "with values that are no {} class"),
+    ):
+        if found:
+            listed = ", ".join(f"{key}: {n}" for key, n in list(found.items())[:5])
+            text = what.format(schema.name)
+            log.warning("%s: %d pixels %s (%s), not scored", path, enc.off_palette, text, listed)
 
 
 def _default_predict() -> PredictFn:

@@ -17,13 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from landcover.errors import LandcoverError
-from landcover.inference.engine import (
-    fill_invalid,
-    model_scale,
-    normalise,
-    pad_to_tile,
-    resize_image,
-)
+from landcover.inference.engine import normalise, pad_to_tile, scale_for, to_model_grid
 from landcover.models.meta import ModelMeta
 
 DEFAULT_COUNT = 16
@@ -66,10 +60,8 @@ def calibration_tiles(
             info = reader.info
             rgb, valid = reader.read(Window(0, 0, info.height, info.width))
             gsd = scene_gsd(path, reader, gsd_m)
-        image = fill_invalid(rgb, valid, meta)
-        scale = model_scale(gsd.metres, meta.gsd_m)
-        h, w = image.shape[:2]
-        image = resize_image(image, max(1, round(h * scale)), max(1, round(w * scale)))
+        scale = scale_for(gsd.metres, meta.gsd_m, f"{path} ({gsd.source} GSD)", gsd.estimated)
+        image = to_model_grid(rgb, valid, scale, meta)
         h, w = image.shape[:2]
         r = int(rng.integers(0, h - size + 1)) if h > size else 0
         c = int(rng.integers(0, w - size + 1)) if w > size else 0

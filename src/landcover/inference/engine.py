@@ -159,22 +159,17 @@ def predict_model_grid(
     meta = predictor.meta
     size = meta.tile_size
     height, width = image.shape[:2]
-    if getattr(predictor, "flexible", False) and height <= size and width <= size:
-        # A small image costs its own pixels: one window of its size, rounded up to 32.
-        image = pad_to_tile(image, (_ceil32(height), _ceil32(width)))
-        tile = normalise(image, meta)[None]
-        probs = _tta_batch(predictor, tile) if tta else predictor.predict_batch(tile)
-        if on_batch:
-            on_batch(1)
-        return np.ascontiguousarray(probs[0, :, :height, :width], dtype=np.float32)
-    image = pad_to_tile(image, size)
+    # On a graph that takes any size, a small image costs its own pixels: one window of its
+    # size rounded up to 32, instead of padding to the tile.
+    own = getattr(predictor, "flexible", False) and height <= size and width <= size
+    image = pad_to_tile(image, (_ceil32(height), _ceil32(width)) if own else size)
     x = normalise(image, meta)
     ph, pw = image.shape[:2]
-    windows = grid(ph, pw, size, overlap)
+    windows = [Window(0, 0, ph, pw)] if own else grid(ph, pw, size, overlap)
     k = meta.num_classes
     if len(windows) == 1:
         (w,) = windows
-        tile = x[None, :, w.row : w.row + size, w.col : w.col + size]
+        tile = x[None, :, w.row : w.row + w.height, w.col : w.col + w.width]
         probs = _tta_batch(predictor, tile) if tta else predictor.predict_batch(tile)
         if on_batch:
             on_batch(1)
@@ -260,12 +255,17 @@ class ModelMap:
             labels[~self.valid] = NODATA_LABEL
         return labels
 
-    def probabilities(self) -> np.ndarray:
-        """``(K, H, W)`` float32, each pixel its model pixel's probabilities (0 where nodata)."""
-        out = np.stack([resize_labels(p, self.height, self.width) for p in self.probs])
+    def probability(self, k: int) -> np.ndarray:
+        """``(H, W)`` float32 probability of class ``k``, each pixel its model pixel's (0 where
+        nodata)."""
+        out = resize_labels(self.probs[k], self.height, self.width)
         if self.valid is not None and not self.valid.all():
-            out *= self.valid[None]
+            out = out * self.valid
         return out
+
+    def probabilities(self) -> np.ndarray:
+        """``(K, H, W)`` float32: :meth:`probability` of every class."""
+        return np.stack([self.probability(k) for k in range(self.probs.shape[0])])
 
 
 def map_image(
@@ -283,14 +283,22 @@ def map_image(
     The one prediction path: ``predict`` (block by block), ``evaluate`` and :func:`predict_array`
     all call it. Nodata pixels (``valid`` False) are filled with the model's mean colour first.
     """
+    small = to_model_grid(image, valid, scale, predictor.meta)
+    probs = predict_model_grid(predictor, small, overlap=overlap, tta=tta, batch_size=batch_size)
+    return ModelMap(probs, image.shape[0], image.shape[1], valid)
+
+
+def to_model_grid(
+    image: np.ndarray, valid: np.ndarray | None, scale: float, meta: ModelMeta
+) -> np.ndarray:
+    """Nodata filled with the model's mean colour, then resampled by ``scale`` (the model's
+    input, as :func:`map_image` and int8 calibration feed it)."""
     height, width = image.shape[:2]
-    small = resize_image(
-        fill_invalid(image, valid, predictor.meta),
+    return resize_image(
+        fill_invalid(image, valid, meta),
         max(1, round(height * scale)),
         max(1, round(width * scale)),
     )
-    probs = predict_model_grid(predictor, small, overlap=overlap, tta=tta, batch_size=batch_size)
-    return ModelMap(probs, height, width, valid)
 
 
 def predict_array(

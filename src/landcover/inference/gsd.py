@@ -14,7 +14,6 @@ always reported as ``estimated``, and hectares from it are marked.
 from __future__ import annotations
 
 import functools
-import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,8 +23,6 @@ import numpy as np
 
 from landcover.errors import LandcoverError
 from landcover.io.windows import Window
-
-log = logging.getLogger(__name__)
 
 ESTIMATOR = Path(__file__).resolve().parent.parent / "weights" / "gsd-estimator.onnx"
 CROP = 128

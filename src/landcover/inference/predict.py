@@ -343,8 +343,8 @@ def _write_probabilities(
 ) -> None:
     """One class at a time (a K-band float block would dwarf everything else); 255 = 1.0."""
     for k in range(mapped.probs.shape[0]):
-        one = ModelMap(mapped.probs[k : k + 1], mapped.height, mapped.width, mapped.valid)
-        writer.write(np.rint(one.probabilities()[0][inner] * 255.0).astype(np.uint8), w, band=k + 1)
+        p8 = np.rint(mapped.probability(k)[inner] * 255.0).astype(np.uint8)
+        writer.write(p8, w, band=k + 1)
 
 
 def output_stems(files: Sequence[Path]) -> dict[Path, str]:
