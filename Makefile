@@ -12,7 +12,7 @@ OUT ?= outputs
 run: $(VENV)/.core
 	$(BIN)/landcover predict $(if $(INPUT),$(INPUT),--sample) --out $(OUT) --overwrite
 
-## make test: create .venv with [train,dev] and run the test suite.
+## make test: create .venv with [train,gis,dev] and run the test suite.
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
@@ -28,7 +28,7 @@ $(VENV)/.core: pyproject.toml
 $(VENV)/.dev: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[train,dev]'
+	$(BIN)/python -m pip install -q -e '.[train,gis,dev]'
 	touch $@ $(VENV)/.core
 
 clean:

@@ -55,7 +55,7 @@ class LandcoverIOError(LandcoverError, OSError):
 
 # ImportError.path is typed str; ours is, as on every LandcoverError, a Path or None.
 class MissingDependencyError(LandcoverError, ImportError):  # type: ignore[misc]
-    """An optional dependency (the ``[train]`` extra) is needed but not installed."""
+    """An optional dependency (an extra such as ``[train]`` or ``[gis]``) is not installed."""
 
 
 def require_torch() -> None:
@@ -65,4 +65,20 @@ def require_torch() -> None:
     if importlib.util.find_spec("torch") is None:
         raise MissingDependencyError(
             "this command needs PyTorch; install it with: pip install 'landcover[train]'"
+        )
+
+
+def require_extra(module: str, extra: str, purpose: str) -> None:
+    """Raise a one-line install hint if ``module`` (part of the ``extra``) is not installed.
+
+    Args:
+        module: importable name, e.g. ``"pyogrio"``.
+        extra: the landcover extra that provides it, e.g. ``"gis"``.
+        purpose: what needs it, e.g. ``"writing GeoPackage files"``.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec(module) is None:
+        raise MissingDependencyError(
+            f"{purpose} needs {module}; install it with: pip install 'landcover[{extra}]'"
         )

@@ -1,0 +1,1 @@
+"""GIS outputs: polygons, land cover per region, change between dates, QGIS styles."""
