@@ -35,6 +35,7 @@ from landcover.inference.writers import write_color_png, write_overlay_jpg
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.ground import class_hectares, is_georeferenced, row_pixel_areas
 from landcover.io.images import IMAGE_SUFFIXES
+from landcover.io.legend import legend_of_schema
 from landcover.io.raster import (
     NODATA_LABEL,
     RasterInfo,
@@ -274,6 +275,7 @@ def _open_writers(
             info,
             nodata=NODATA_LABEL if declare_nodata else None,
             colormap=class_colormap(meta.schema.palette),
+            tags=legend_of_schema(meta.schema).tags(),
         )
     ]
     if probabilities:

@@ -207,6 +207,7 @@ class RasterWriter:
         nodata: nodata value to declare, or ``None``.
         colormap: ``{value: (r, g, b, a)}`` colour table for band 1 (uint8 only).
         compress: GeoTIFF compression.
+        tags: GeoTIFF metadata tags (e.g. a class raster's :class:`~landcover.io.legend.Legend`).
     """
 
     def __init__(
@@ -218,6 +219,7 @@ class RasterWriter:
         nodata: float | None = None,
         colormap: dict[int, tuple[int, int, int, int]] | None = None,
         compress: str = "deflate",
+        tags: dict[str, str] | None = None,
     ) -> None:
         import rasterio
         from rasterio.errors import NotGeoreferencedWarning
@@ -250,6 +252,8 @@ class RasterWriter:
             raise LandcoverError("cannot write here", self.path.parent) from e
         if colormap is not None:
             self._dst.write_colormap(1, colormap)
+        if tags:
+            self._dst.update_tags(**tags)
 
     def write(self, data: np.ndarray, window: Window, band: int = 1) -> None:
         """Write ``(h, w)`` pixels into ``band`` (1-based), or ``(C, h, w)``, at ``window``."""
