@@ -17,7 +17,20 @@ from collections.abc import Sequence
 from landcover import __version__
 from landcover.errors import LandcoverError
 
-COMMANDS = ("check", "stats", "split", "train", "evaluate", "predict", "export", "models")
+COMMANDS = (
+    "check",
+    "stats",
+    "split",
+    "train",
+    "evaluate",
+    "predict",
+    "export",
+    "models",
+    "sample",
+    "assess",
+    "zonal",
+    "change",
+)
 
 EPILOG = """\
 typical workflow:
@@ -27,6 +40,10 @@ typical workflow:
   landcover train --data DATA --out RUN train a model (needs landcover[train])
   landcover evaluate --model CKPT --data DATA --out REPORT
   landcover predict IMAGE... --out DIR  map land cover (bundled model by default)
+  landcover sample MAP... --out pts.gpkg  stratified sample to label (accuracy assessment)
+  landcover assess pts.gpkg --out REPORT  accuracy and error-adjusted areas (Olofsson 2014)
+  landcover zonal MAP.tif REGIONS.gpkg --out t.csv  hectares of each class per region
+  landcover change BEFORE.tif AFTER.tif --out DIR  from-to matrix, gains/losses, change map
 
 Run 'landcover COMMAND --help' for the options of each command.
 """

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import LandcoverIOError
+from landcover.io.raster import open_raster
 
 SCHEMA_TAG = "LANDCOVER_SCHEMA"
 CLASSES_TAG = "LANDCOVER_CLASSES"
@@ -83,7 +84,7 @@ def read_legend(path: str | Path) -> Legend:
     import rasterio
 
     try:
-        with rasterio.open(path) as src:
+        with open_raster(path) as src:
             return legend_from_dataset(src)
     except rasterio.errors.RasterioIOError as e:
         raise LandcoverIOError("cannot read this class raster", path) from e

@@ -284,3 +284,14 @@ def class_colormap(palette: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
     for i, c in enumerate(palette):
         cmap[i] = (int(c[0]), int(c[1]), int(c[2]), 255)
     return cmap
+
+
+def open_raster(path: str | Path) -> Any:
+    """Open a raster for reading with rasterio, quiet about a missing georeferencing (plain
+    pictures' maps have none, and every command handles that case itself)."""
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        return rasterio.open(path)
