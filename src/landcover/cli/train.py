@@ -112,10 +112,13 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, Path]:
 
 def run(args: argparse.Namespace) -> int:
     """Resolve the config, train, and print where the results are."""
+    from landcover.training.ranks import is_rank_zero
     from landcover.training.run import train
 
     cfg, out = config_from_args(args)
     best = train(cfg, out, resume=bool(args.resume), overwrite=args.overwrite)
+    if not is_rank_zero():  # DDP ranks > 0: rank 0 reports
+        return 0
     print(f"best checkpoint: {best}")
     print(f"metrics: {out / 'metrics.csv'}  curves: {out / 'curves.png'}")
     return 0

@@ -89,9 +89,12 @@ def prepare_run_folder(
     """
     from landcover.models.checkpoint import read_checkpoint
     from landcover.models.meta import check_schema
+    from landcover.training.ranks import is_rank_zero
 
     ckpt_dir = out / "checkpoints"
     last = ckpt_dir / "last.ckpt"
+    if not is_rank_zero():  # a DDP rank > 0 joins the folder that rank 0 claimed
+        return ckpt_dir
     if resume:
         if not last.is_file():
             raise LandcoverError("nothing to resume: no checkpoints/last.ckpt", out)
@@ -152,9 +155,11 @@ def fit(cfg: TrainConfig, schema: ClassSchema, out: Path, ckpt_dir: Path, resume
 def prepare_data(cfg: TrainConfig, schema: ClassSchema, out: Path, resume: bool) -> RunData:
     """Select the pairs, write the run's ``split.csv``, find the GSD and build the loaders."""
     from landcover.data.split import write_split
+    from landcover.training.ranks import is_rank_zero
 
     train_pairs, val_pairs, split_map = select_pairs(cfg, resume_dir=out if resume else None)
-    write_split(out / "split.csv", split_map)
+    if is_rank_zero():
+        write_split(out / "split.csv", split_map)
     gsd = cfg.gsd if cfg.gsd is not None else gsd_of(train_pairs, read_tiles_csv(data_dir(cfg)))
     train_loader, val_loader, train_set = make_loaders(cfg, schema, train_pairs, val_pairs)
     return RunData(train_loader, val_loader, train_set, len(train_pairs), len(val_pairs), gsd)
@@ -202,7 +207,10 @@ def record_config(
         "threads": torch.get_num_threads(),
     }
     cfg = dataclasses.replace(cfg, resolved=resolved)
-    write_text_atomic(path, dump_config(cfg))
+    from landcover.training.ranks import is_rank_zero
+
+    if is_rank_zero():
+        write_text_atomic(path, dump_config(cfg))
     return cfg
 
 
