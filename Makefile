@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 INPUT ?=
 OUT ?= outputs
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean web
 
-## make run: create .venv with the core only (no torch) and map INPUT with the bundled model
-## (default: the sample scene shipped in the package).
+## make run: create .venv with the core only (no torch), map INPUT with the bundled model
+## (default: the sample scene shipped in the package) and write the run's HTML report
+## (prints the path of OUT/index.html).
 run: $(VENV)/.core
-	$(BIN)/landcover predict $(if $(INPUT),$(INPUT),--sample) --out $(OUT) --overwrite
+	$(BIN)/landcover predict $(if $(INPUT),$(INPUT),--sample) --out $(OUT) --overwrite --report
 
 ## make test: create .venv with [train,gis,dev] and run the test suite.
 test: $(VENV)/.dev
@@ -30,6 +31,11 @@ $(VENV)/.dev: pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[train,gis,dev]'
 	touch $@ $(VENV)/.core
+
+## make web: rebuild the report's map viewer (OpenLayers, bundled by esbuild) from web/ into
+## src/landcover/report/static/ (committed: installing the package needs no npm).
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf $(VENV) $(OUT)

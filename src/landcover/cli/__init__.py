@@ -24,12 +24,14 @@ COMMANDS = (
     "train",
     "evaluate",
     "predict",
+    "status",
     "export",
     "models",
     "sample",
     "assess",
     "zonal",
     "change",
+    "report",
 )
 
 EPILOG = """\
@@ -40,10 +42,12 @@ typical workflow:
   landcover train --data DATA --out RUN train a model (needs landcover[train])
   landcover evaluate --model CKPT --data DATA --out REPORT
   landcover predict IMAGE... --out DIR  map land cover (bundled model by default)
+  landcover status DIR                  done / failed / pending scenes of a predict run
   landcover sample MAP... --out pts.gpkg  stratified sample to label (accuracy assessment)
   landcover assess pts.gpkg --out REPORT  accuracy and error-adjusted areas (Olofsson 2014)
   landcover zonal MAP.tif REGIONS.gpkg --out t.csv  hectares of each class per region
   landcover change BEFORE.tif AFTER.tif --out DIR  from-to matrix, gains/losses, change map
+  landcover report DIR                  HTML report with a map viewer (open DIR/index.html)
 
 Run 'landcover COMMAND --help' for the options of each command.
 """

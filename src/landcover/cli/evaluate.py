@@ -20,7 +20,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "(DeepGlobe convention: mIoU over every class but the ignored one). Writes "
         "metrics.json, confusion.csv/.png, per_image.csv, flags.csv (areas where a confident "
         "model disagrees with the mask: labels worth reviewing) and PNG galleries of the "
-        "worst, best, random and flagged images.",
+        "worst, best, random and flagged images, and index.html, all of it on one page "
+        "(see 'landcover report').",
         formatter_class=HelpFormatter,
     )
     _add_data_options(p)
@@ -92,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the evaluation, print the summary; exit code 1 when some pairs were skipped."""
     from landcover.errors import LandcoverError
     from landcover.evaluation.evaluate import evaluate
+    from landcover.report import write_evaluation_report
 
     if not 0.0 <= args.flag_threshold <= 1.0:
         raise LandcoverError(f"--flag-threshold {args.flag_threshold} must be in [0, 1]")
@@ -123,6 +125,8 @@ def run(args: argparse.Namespace) -> int:
     print(result.summary())
     flagged = len({f.image for f in result.flags})
     print(f"{flagged} images flagged for label review; report in {result.out}")
+    page = write_evaluation_report(result.out, overwrite=args.overwrite)
+    print(f"report: {page}")
     if result.failed:
         print(f"landcover evaluate: {len(result.failed)} pairs skipped:", file=sys.stderr)
         for _key, message in result.failed:

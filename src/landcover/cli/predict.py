@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+from pathlib import Path
 
 from landcover.cli.model_options import add_gsd_options, add_model_options, add_window_options
 from landcover.cli.options import HelpFormatter, add_bands_option
@@ -42,7 +44,35 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     _add_output_options(p)
     add_bands_option(p)
     p.add_argument("--batch-size", type=int, default=4, help="windows per model call")
+    _add_cluster_options(p)
     p.set_defaults(func=run)
+
+
+def _add_cluster_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group(
+        "many scenes (Dask distributed; pip install 'landcover[dask]')",
+        "A run resumes by default: the same command again skips the scenes already done "
+        "(see 'landcover status OUT'); another model or options into OUT is refused unless "
+        "--overwrite.",
+    )
+    where = g.add_mutually_exclusive_group()
+    where.add_argument(
+        "--cluster",
+        metavar="local:N",
+        help="map the scenes on a Dask LocalCluster of N worker processes on this machine",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=os.environ.get("DASK_SCHEDULER_ADDRESS"),
+        help="map the scenes on a running Dask cluster: its scheduler address "
+        "(tcp://host:8786) or scheduler file (.json); default $DASK_SCHEDULER_ADDRESS",
+    )
+
+
+def executor_of(args: argparse.Namespace) -> str | None:
+    """``--cluster`` or ``--scheduler`` (``None``: map in this process)."""
+    return args.cluster or args.scheduler or None
 
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
@@ -57,12 +87,19 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--overwrite", action="store_true", help="replace results already in the output folder"
     )
+    p.add_argument(
+        "--report",
+        action="store_true",
+        help="also write OUT/index.html, the run's HTML report with a map viewer (opens by "
+        "double-click, no network; the same as 'landcover report OUT'; rebuilt on every run), "
+        "and print its path",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``predict``; 0 when every image was mapped, 1 when some failed."""
-    from landcover.inference.predict import predict_paths, summary_table
-    from landcover.inference.predictor import load_predictor
+    from landcover.batch.runner import ModelSpec, predict_many
+    from landcover.inference.predict import summary_table
 
     if args.batch_size < 1:
         raise LandcoverError("--batch-size must be at least 1")
@@ -75,12 +112,15 @@ def run(args: argparse.Namespace) -> int:
         inputs.append(str(sample_scene()))
     if not inputs:
         raise LandcoverError("give an image or folder to map (or --sample for the sample scene)")
-    predictor = load_predictor(args.model, backend=args.backend, precision=args.precision)
+    spec = ModelSpec(args.model, args.backend, args.precision)
+    predictor = spec.load()
     log_model(predictor)
-    result = predict_paths(
-        predictor,
+    result = predict_many(
         inputs,
         args.out,
+        model=spec,
+        predictor=predictor,
+        executor=executor_of(args),
         overwrite=args.overwrite,
         progress=not args.quiet,
         gsd_m=args.gsd,
@@ -93,12 +133,28 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
     )
     print(summary_table(result))
+    if args.report and (result.scenes or any(Path(args.out).glob("*_classes.tif"))):
+        from landcover.report import write_run_report
+
+        # The page is rebuilt from the folder's files on every run (a resumed one included).
+        page = write_run_report(
+            args.out, model=model_label(predictor), overwrite=True, progress=not args.quiet
+        )
+        print(f"report: {page}")
     if result.failures:
         print(
             f"{len(result.failures)} of {len(result.failures) + len(result.scenes)} inputs failed"
         )
         return 1
     return 0
+
+
+def model_label(predictor: object) -> str:
+    """The model's file name and precision, as the run report names it."""
+    path = getattr(predictor, "path", None)
+    precision = getattr(predictor, "precision", "")
+    name = Path(path).name if path else "checkpoint"
+    return f"{name} ({precision})" if precision else name
 
 
 def log_model(predictor: object) -> None:

@@ -1,0 +1,1 @@
+"""Large jobs: resumable batch prediction, Dask execution, and outputs for large areas."""

@@ -1,0 +1,189 @@
+"""``predict_many``: map many scenes, resumable, in-process or on a Dask cluster.
+
+Each scene is one task carrying paths and options (never pixels): :func:`scene_task` maps it
+with :func:`~landcover.inference.predict.predict_file` and then writes its done record (or
+its failed record with the one-line reason). Running the same command again skips the done
+scenes (:mod:`landcover.batch.records`); ``areas.csv`` is rebuilt from all done records.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from landcover.batch.records import (
+    RunFolder,
+    claim_run,
+    fingerprint,
+    is_done,
+    read_records,
+    remove_stale_temps,
+    write_record,
+)
+from landcover.errors import LandcoverError
+from landcover.inference.areas import write_areas_csv
+from landcover.inference.gsd import Gsd
+from landcover.inference.predict import (
+    OUTPUT_PATTERNS,
+    RUN_CSV,
+    RunResult,
+    SceneResult,
+    expand_inputs,
+    output_stems,
+    predict_file,
+)
+
+log = logging.getLogger(__name__)
+
+# Options of predict_file that do not change any output.
+NEUTRAL_OPTIONS = ("batch_size", "progress")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to open the model, on this machine or on a worker (picklable, no session)."""
+
+    model: str | None = None
+    backend: str = "auto"
+    precision: str | None = None
+    threads: int | None = None
+
+    def load(self) -> Any:
+        """The :class:`~landcover.inference.predictor.Predictor`."""
+        from landcover.inference.predictor import load_predictor
+
+        return load_predictor(self.model, self.backend, self.threads, self.precision)
+
+
+def scene_task(
+    predictor: Any, path: str, out: str, stem: str, options: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """Map one scene into ``out`` and record it: ``("done" | "failed", record)``."""
+    folder = RunFolder(Path(out))
+    try:
+        scene = predict_file(predictor, path, out, stem=stem, **options)
+    except LandcoverError as e:
+        return "failed", _failed(folder, stem, path, e.message)
+    except OSError as e:  # rasterio's read errors on a truncated raster among them
+        return "failed", _failed(folder, stem, path, f"read or write failed ({e})")
+    record = {
+        "stem": stem,
+        "input": str(path),
+        "outputs": [p.name for p in scene.outputs],
+        "areas": scene.areas,
+        "gsd_m": scene.gsd.metres,
+        "gsd_source": scene.gsd.source,
+        "seconds": round(scene.seconds, 3),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    write_record(folder, "done", stem, record)
+    return "done", record
+
+
+def _failed(folder: RunFolder, stem: str, path: str, reason: str) -> dict[str, Any]:
+    log.error("%s: %s", path, reason)
+    record = {"stem": stem, "input": str(path), "reason": reason}
+    write_record(folder, "failed", stem, record)
+    return record
+
+
+def scene_from_record(record: dict[str, Any], out: Path) -> SceneResult:
+    """The :class:`SceneResult` a done record stands for."""
+    gsd = Gsd(record["gsd_m"], record["gsd_source"])
+    outputs = [out / name for name in record["outputs"]]
+    return SceneResult(
+        Path(record["input"]), outputs, record["areas"], record["seconds"], gsd, record["stem"]
+    )
+
+
+def predict_many(
+    inputs: Sequence[str | Path],
+    out: str | Path,
+    *,
+    model: ModelSpec | None = None,
+    predictor: Any = None,
+    executor: Any = None,
+    overwrite: bool = False,
+    progress: bool = True,
+    **options: Any,
+) -> RunResult:
+    """Map every image among ``inputs`` into ``out``, skipping scenes already done there.
+
+    Args:
+        inputs: image files or folders.
+        out: the run folder (resumed when it holds a run with the same model and options).
+        model: the model to use (default: the bundled one, precision by CPU).
+        predictor: ``model`` already opened here (else it is opened once, here and on each
+            worker).
+        executor: ``None`` (this process), ``"local:N"`` (a Dask ``LocalCluster`` of N worker
+            processes), a scheduler address or scheduler file, or a ``distributed.Client``.
+        overwrite: replace a run with another model or options (else refused).
+        progress: progress bars.
+        options: :func:`~landcover.inference.predict.predict_file` options.
+
+    Returns:
+        Every done scene of the run (this time and before) and this run's failures.
+    """
+    spec = model or ModelSpec()
+    files = expand_inputs(inputs)
+    stems = output_stems(files)
+    predictor = predictor if predictor is not None else spec.load()
+    fp_options = {k: v for k, v in options.items() if k not in NEUTRAL_OPTIONS}
+    fp_options["precision"] = getattr(predictor, "precision", spec.precision)
+    fp = fingerprint(getattr(predictor, "path", None), fp_options)
+    inputs_by_stem = {stems[f]: str(f) for f in files}
+    folder = claim_run(out, fp, inputs_by_stem, OUTPUT_PATTERNS, overwrite)
+    remove_stale_temps(folder.path)
+    todo = [f for f in files if not is_done(folder, stems[f])]
+    if len(todo) < len(files):
+        log.info("resuming: %d of %d scenes already done", len(files) - len(todo), len(files))
+    tasks = [(str(f), str(folder.path), stems[f]) for f in todo]
+    results = _execute(predictor, spec, executor, tasks, options, progress)
+    failures = [(Path(r["input"]), r["reason"]) for state, r in results if state == "failed"]
+    remove_stale_temps(folder.path)
+    return _collect(folder, set(inputs_by_stem), failures)
+
+
+def _execute(
+    predictor: Any,
+    spec: ModelSpec,
+    executor: Any,
+    tasks: list[tuple[str, str, str]],
+    options: dict[str, Any],
+    progress: bool,
+) -> list[tuple[str, dict[str, Any]]]:
+    """Run the scene tasks here or on Dask; a progress bar on this process either way."""
+    from landcover.inference.predict import _bar
+
+    if executor is None:
+        inner = dict(options, progress=progress and len(tasks) == 1)
+        results = _in_process(predictor, tasks, inner, _bar(len(tasks), "scenes", progress))
+    else:
+        from landcover.batch.dask_exec import run_on_dask
+
+        results = run_on_dask(executor, spec, tasks, dict(options, progress=False), progress)
+    return list(results)
+
+
+def _in_process(
+    predictor: Any, tasks: list[tuple[str, str, str]], options: dict[str, Any], bar: Any
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    for path, out, stem in tasks:
+        yield scene_task(predictor, path, out, stem, options)
+        bar.update(1)
+    bar.close()
+
+
+def _collect(folder: RunFolder, stems: set[str], failures: list[tuple[Path, str]]) -> RunResult:
+    """The run's result from the done records; ``areas.csv`` rebuilt from all of them."""
+    done = {s: r for s, r in read_records(folder, "done").items() if s in stems}
+    scenes = [scene_from_record(r, folder.path) for r in done.values()]
+    result = RunResult(scenes=scenes, failures=failures)
+    if scenes:
+        tables = {s: r["areas"] for s, r in done.items()}
+        result.areas_csv = write_areas_csv(folder.path / RUN_CSV, tables)
+    return result

@@ -1,0 +1,152 @@
+"""``predict_many``: resumable runs, failures recorded, Dask LocalCluster = in-process pixels."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from PIL import Image
+
+from landcover.batch.records import run_status
+from landcover.batch.runner import ModelSpec, predict_many
+from landcover.cli import main
+from tests.inference.conftest import coded_image, make_onnx
+
+pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+
+
+def _images(folder: Path, n: int, size: int = 64) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        p = folder / f"s{i:02d}.png"
+        Image.fromarray(coded_image(size, size + 8, seed=i)).save(p)
+        paths.append(p)
+    return paths
+
+
+def _pixels(out: Path) -> dict[str, np.ndarray]:
+    result = {}
+    for p in sorted(out.glob("*_classes.tif")):
+        with rasterio.open(p) as src:
+            result[p.name] = src.read(1)
+    return result
+
+
+def test_failures_are_recorded_and_retried(tmp_path: Path) -> None:
+    model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
+    imgs = _images(tmp_path / "in", 3)
+    imgs[1].write_bytes(b"not a picture")
+    out = tmp_path / "out"
+    result = predict_many([tmp_path / "in"], out, model=model, progress=False, estimate=False)
+    assert [s.stem for s in result.scenes] == ["s00", "s02"]
+    assert len(result.failures) == 1 and result.failures[0][0] == imgs[1]
+    st = run_status(out)
+    assert st.done == ["s00", "s02"] and list(st.failed) == ["s01"] and st.pending == []
+    assert "s01.png" in json.loads((out / ".landcover/failed/s01.json").read_text())["input"]
+    Image.fromarray(coded_image(64, 72, seed=1)).save(imgs[1])  # the user fixes the file
+    again = predict_many([tmp_path / "in"], out, model=model, progress=False, estimate=False)
+    assert not again.failures and len(again.scenes) == 3
+    assert run_status(out).failed == {}
+    assert len((out / "areas.csv").read_text().splitlines()) > 3
+
+
+def test_status_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
+    _images(tmp_path / "in", 2)
+    predict_many([tmp_path / "in"], tmp_path / "out", model=model, progress=False)
+    assert main(["status", str(tmp_path / "out"), "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "2 done, 0 failed, 0 pending of 2 scenes" in out and "done     s01" in out
+    assert main(["status", str(tmp_path)]) == 2
+    assert "no landcover run here" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_local_cluster_equals_in_process_and_names_never_collide(tmp_path: Path) -> None:
+    model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
+    _images(tmp_path / "a", 3)
+    _images(tmp_path / "b", 2)  # the same file names in another folder
+    inputs = [tmp_path / "a", tmp_path / "b"]
+    here = predict_many(inputs, tmp_path / "here", model=model, progress=False, estimate=False)
+    dask = predict_many(
+        inputs, tmp_path / "dask", model=model, executor="local:2", progress=False,
+        estimate=False,
+    )  # fmt: skip
+    assert not here.failures and not dask.failures
+    a, b = _pixels(tmp_path / "here"), _pixels(tmp_path / "dask")
+    assert sorted(a) == sorted(b) == [
+        "a_s00_classes.tif", "a_s01_classes.tif",
+        "b_s00_classes.tif", "b_s01_classes.tif", "s02_classes.tif",
+    ]  # fmt: skip
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def _worker_pids(client: object) -> list[int]:
+    return list(client.run(os.getpid).values())  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_run(tmp_path: Path) -> None:
+    from distributed import Client, LocalCluster
+
+    model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
+    _images(tmp_path / "in", 16, size=384)
+    out = tmp_path / "out"
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            result: dict[str, object] = {}
+            run = threading.Thread(
+                target=lambda: result.update(
+                    r=predict_many(
+                        [tmp_path / "in"],
+                        out,
+                        model=model,
+                        executor=client,
+                        progress=False,
+                        estimate=False,
+                    )  # fmt: skip
+                )
+            )
+            run.start()
+            deadline = time.monotonic() + 60
+            while not list(out.glob(".landcover/done/*.json")) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            os.kill(_worker_pids(client)[0], signal.SIGKILL)
+            run.join(timeout=240)
+    r = result["r"]
+    assert not r.failures and len(r.scenes) == 16  # type: ignore[attr-defined]
+    assert len(list(out.glob("*_classes.tif"))) == 16
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
+def test_whole_command_killed_then_rerun_keeps_finished_scenes(tmp_path: Path) -> None:
+    model = make_onnx(tmp_path / "tiny.onnx")
+    _images(tmp_path / "in", 12, size=384)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "landcover", "-q", "predict", str(tmp_path / "in"), "--model",
+           str(model), "--out", str(out), "--no-estimate", "--cluster", "local:2"]  # fmt: skip
+    proc = subprocess.Popen(cmd, start_new_session=True, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 90
+    while len(list(out.glob(".landcover/done/*.json"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done = {p.stem for p in out.glob(".landcover/done/*.json")}
+    assert 2 <= len(done) < 12
+    mtimes = {s: (out / f"{s}_classes.tif").stat().st_mtime_ns for s in done}
+    assert subprocess.run(cmd, capture_output=True, timeout=240).returncode == 0
+    assert {s: (out / f"{s}_classes.tif").stat().st_mtime_ns for s in done} == mtimes
+    assert len(list(out.glob("*_classes.tif"))) == 12
+    assert not [p for p in out.rglob("*") if ".tmp" in p.name]
