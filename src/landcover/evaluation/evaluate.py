@@ -49,8 +49,16 @@ from landcover.schema import ClassSchema, EncodedMask
 
 log = logging.getLogger(__name__)
 
-REPORT_FILES = ("metrics.json", "confusion.csv", "confusion.png", "per_image.csv", "flags.csv")
+REPORT_FILES = (
+    "metrics.json",
+    "confusion.csv",
+    "confusion.png",
+    "per_image.csv",
+    "flags.csv",
+    "index.html",
+)
 GALLERY_DIR = "gallery"
+ASSETS_DIR = "report_assets"  # the HTML page's files (landcover.report.assets)
 OFF_PALETTE_LIMIT = 0.5
 """Share of off-palette mask pixels above which a mask is taken to use another schema."""
 
@@ -96,7 +104,7 @@ def prepare_output(out: str | Path, overwrite: bool = False) -> Path:
             cannot be written.
     """
     out = Path(out)
-    names = (*REPORT_FILES, GALLERY_DIR)
+    names = (*REPORT_FILES, GALLERY_DIR, ASSETS_DIR)
     prepare_output_dir(out, names, overwrite)
     for n in names:
         p = out / n
