@@ -13,7 +13,7 @@ OUT ?= outputs
 run: $(VENV)/.core
 	$(BIN)/landcover predict $(if $(INPUT),$(INPUT),--sample) --out $(OUT) --overwrite --report
 
-## make test: create .venv with [train,gis,dev] and run the test suite.
+## make test: create .venv with [train,gis,dask,dev] and run the test suite.
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
@@ -29,7 +29,7 @@ $(VENV)/.core: pyproject.toml
 $(VENV)/.dev: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[train,gis,dev]'
+	$(BIN)/python -m pip install -q -e '.[train,gis,dask,dev]'
 	touch $@ $(VENV)/.core
 
 ## make web: rebuild the report's map viewer (OpenLayers, bundled by esbuild) from web/ into

@@ -122,7 +122,9 @@ def test_a_worker_killed_mid_run(tmp_path: Path) -> None:
             while not list(out.glob(".landcover/done/*.json")) and time.monotonic() < deadline:
                 time.sleep(0.02)
             os.kill(_worker_pids(client)[0], signal.SIGKILL)
+            done_at_kill = len(list(out.glob(".landcover/done/*.json")))
             run.join(timeout=240)
+    assert done_at_kill < 16  # the worker died mid-run
     r = result["r"]
     assert not r.failures and len(r.scenes) == 16  # type: ignore[attr-defined]
     assert len(list(out.glob("*_classes.tif"))) == 16
@@ -150,3 +152,29 @@ def test_whole_command_killed_then_rerun_keeps_finished_scenes(tmp_path: Path) -
     assert {s: (out / f"{s}_classes.tif").stat().st_mtime_ns for s in done} == mtimes
     assert len(list(out.glob("*_classes.tif"))) == 12
     assert not [p for p in out.rglob("*") if ".tmp" in p.name]
+
+
+def test_georeferenced_run_gets_cogs_a_mosaic_and_stac(tmp_path: Path) -> None:
+    from landcover.batch.cog import is_cog
+    from tests.inference.conftest import write_geotiff
+
+    model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
+    (tmp_path / "in").mkdir()
+    for i in range(2):
+        from rasterio import Affine
+
+        data = np.moveaxis(coded_image(96, 80, seed=i), 2, 0)
+        tf = Affine(2.0, 0.0, 500_000.0 + 160 * i, 0.0, -2.0, 4_000_000.0)
+        write_geotiff(tmp_path / "in" / f"g{i}.tif", data, transform=tf)
+    out = tmp_path / "out"
+    result = predict_many([tmp_path / "in"], out, model=model, progress=False)
+    assert [p.name for p in result.catalog] == ["mosaic_32633.vrt", "collection.json"]
+    assert all(is_cog(out / f"g{i}_classes.tif") for i in range(2))
+    with (
+        rasterio.open(out / "mosaic_32633.vrt") as vrt,
+        rasterio.open(out / "g1_classes.tif") as g1,
+    ):
+        assert vrt.width == 160 and vrt.height == 96
+        assert np.array_equal(vrt.read(1)[:, 80:], g1.read(1))
+    items = json.loads((out / "collection.json").read_text())["links"]
+    assert sum(link["rel"] == "item" for link in items) == 2

@@ -1,7 +1,10 @@
 """Run scene tasks on Dask distributed (the ``[dask]`` extra; imported only when asked for).
 
 The model is opened once per worker by a :class:`PredictorPlugin` (a ``WorkerPlugin``: the
-scheduler applies it again to a worker that restarts), with as many threads as the worker has.
+scheduler applies it again to a worker that restarts). Threads: on a ``local:N`` cluster each
+worker gets ``cores / N`` threads and maps one scene at a time with all of them (a worker
+resource); on a cluster of your own each worker maps as many scenes at once as it has threads,
+one ONNX Runtime thread each, so no worker uses more cores than Dask gave it.
 Tasks carry paths and options; each writes its scene's outputs and record on the worker, so a
 scene finished there is kept even if this process dies. A worker that dies mid-task has its
 task rescheduled by Dask on another one.
@@ -21,6 +24,7 @@ from distributed import WorkerPlugin  # noqa: E402  (after the install hint)
 
 PLUGIN_NAME = "landcover-predictor"
 TASK_RETRIES = 2
+RESOURCE = "landcover-scene"
 
 
 class PredictorPlugin(WorkerPlugin):  # type: ignore[misc]
@@ -28,15 +32,17 @@ class PredictorPlugin(WorkerPlugin):  # type: ignore[misc]
 
     name = PLUGIN_NAME
 
-    def __init__(self, spec: ModelSpec) -> None:
+    def __init__(self, spec: ModelSpec, worker_threads: bool) -> None:
         self.spec = spec
+        self.worker_threads = worker_threads
         self.predictor: Any = None
 
     def setup(self, worker: Any) -> None:
-        """Open the model with the worker's thread count."""
+        """Open the model with all the worker's threads (local cluster) or one."""
         import dataclasses
 
         threads = getattr(getattr(worker, "state", None), "nthreads", None) or 1
+        threads = threads if self.worker_threads else 1
         self.predictor = dataclasses.replace(self.spec, threads=threads).load()
 
     def teardown(self, worker: Any) -> None:
@@ -72,6 +78,7 @@ def connect(executor: Any) -> tuple[Any, list[Any]]:
             threads_per_worker=max(1, (os.cpu_count() or 1) // n),
             processes=True,
             dashboard_address=None,
+            resources={RESOURCE: 1},
         )
         client = Client(cluster)
         return client, [client, cluster]
@@ -102,8 +109,9 @@ def run_on_dask(
     from landcover.inference.predict import _bar
 
     client, to_close = connect(executor)
+    local = bool(to_close)  # a LocalCluster made here: one scene per worker at a time
     try:
-        client.register_plugin(PredictorPlugin(spec), name=PLUGIN_NAME)
+        client.register_plugin(PredictorPlugin(spec, worker_threads=local), name=PLUGIN_NAME)
         futures = [
             client.submit(
                 worker_task,
@@ -114,7 +122,8 @@ def run_on_dask(
                 key=f"landcover-{stem}-{id(tasks)}",
                 retries=TASK_RETRIES,
                 pure=False,
-            )  # fmt: skip
+                resources={RESOURCE: 1} if local else None,
+            )
             for path, out, stem in tasks
         ]
         bar = _bar(len(futures), "scenes", progress)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from landcover.batch.cog import to_cog
 from landcover.batch.records import (
     RunFolder,
     claim_run,
@@ -41,6 +42,13 @@ log = logging.getLogger(__name__)
 
 # Options of predict_file that do not change any output.
 NEUTRAL_OPTIONS = ("batch_size", "progress")
+
+
+@dataclass
+class BatchResult(RunResult):
+    """A :class:`RunResult` plus the large-area outputs (VRT mosaics, STAC collection)."""
+
+    catalog: list[Path] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,9 @@ def scene_task(
         return "failed", _failed(folder, stem, path, e.message)
     except OSError as e:  # rasterio's read errors on a truncated raster among them
         return "failed", _failed(folder, stem, path, f"read or write failed ({e})")
+    classes = next((p for p in scene.outputs if p.name.endswith("_classes.tif")), None)
+    if classes is not None:
+        to_cog(classes)  # overviews for large areas; pixels, colours and legend kept
     record = {
         "stem": stem,
         "input": str(path),
@@ -110,7 +121,7 @@ def predict_many(
     overwrite: bool = False,
     progress: bool = True,
     **options: Any,
-) -> RunResult:
+) -> BatchResult:
     """Map every image among ``inputs`` into ``out``, skipping scenes already done there.
 
     Args:
@@ -145,7 +156,30 @@ def predict_many(
     results = _execute(predictor, spec, executor, tasks, options, progress)
     failures = [(Path(r["input"]), r["reason"]) for state, r in results if state == "failed"]
     remove_stale_temps(folder.path)
-    return _collect(folder, set(inputs_by_stem), failures)
+    result = _collect(folder, set(inputs_by_stem), failures)
+    result.catalog = write_catalog(folder, [s.stem for s in result.scenes])
+    return result
+
+
+def write_catalog(folder: RunFolder, stems: Sequence[str]) -> list[Path]:
+    """The VRT mosaics (one per CRS) and the STAC collection over the done scenes' class
+    rasters, rebuilt from the done records; nothing when no scene is georeferenced."""
+    from landcover.batch.mosaic import build_vrt
+    from landcover.batch.stac import scene_info, write_stac
+    from landcover.io.ground import is_georeferenced
+    from landcover.io.raster import open_raster
+
+    rasters = []
+    for stem in sorted(stems):
+        path = folder.path / f"{stem}_classes.tif"
+        with open_raster(path) as src:
+            if is_georeferenced(src.crs, src.transform):
+                rasters.append(path)
+    if not rasters:
+        return []
+    vrts = build_vrt(rasters, folder.path, overwrite=True)
+    stac = write_stac(folder.path, [scene_info(p) for p in rasters], overwrite=True)
+    return [*vrts, stac]
 
 
 def _execute(
@@ -178,11 +212,11 @@ def _in_process(
     bar.close()
 
 
-def _collect(folder: RunFolder, stems: set[str], failures: list[tuple[Path, str]]) -> RunResult:
+def _collect(folder: RunFolder, stems: set[str], failures: list[tuple[Path, str]]) -> BatchResult:
     """The run's result from the done records; ``areas.csv`` rebuilt from all of them."""
     done = {s: r for s, r in read_records(folder, "done").items() if s in stems}
     scenes = [scene_from_record(r, folder.path) for r in done.values()]
-    result = RunResult(scenes=scenes, failures=failures)
+    result = BatchResult(scenes=scenes, failures=failures)
     if scenes:
         tables = {s: r["areas"] for s, r in done.items()}
         result.areas_csv = write_areas_csv(folder.path / RUN_CSV, tables)
