@@ -11,7 +11,9 @@ Prints one table. Models have random weights (speed does not depend on training)
   U-Net's forward pass alone on the full tile in torch fp32 (extrapolated from the crop);
 - a folder of 512x512 chips (DeepGlobe quadrants copied without tiles.csv), seconds per chip,
   for the same models, with the GSD given and estimated;
-- a synthetic N x N GeoTIFF at 0.5 m, wall time and peak RSS of ``landcover predict``.
+- a synthetic N x N GeoTIFF at 0.5 m, wall time and peak RSS of ``landcover predict``;
+- ``landcover vectorize`` of its class raster (N x N), without and with a 0.5 ha minimum
+  mapping unit: wall time, peak RSS and polygons written (needs the ``[gis]`` extra).
 
 Light run: ``python benchmarks/predict_throughput.py --crop 512 --big 4000 --models unet-lite0``.
 """
@@ -161,6 +163,27 @@ def chips_rows(opts: argparse.Namespace, work: Path, runs: list, rows: list) -> 
             rows.append((what, f"{per:.3f} s/chip", f"peak RSS {s['peak_rss_mb']:.0f} MB"))
 
 
+def vectorize_rows(classes: Path, size: int, rows: list) -> None:
+    """``landcover vectorize`` of the big class raster in fresh processes, MMU 0 and 0.5 ha."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyogrio") is None:
+        return
+    import pyogrio
+
+    for mmu in ("0", "0.5"):
+        out = classes.with_name(f"polygons_mmu{mmu}.gpkg")
+        s = run_cli(["vectorize", str(classes), "--out", str(out), "--mmu", mmu])
+        features = pyogrio.read_info(out, layer=out.stem)["features"]
+        rows.append(
+            (
+                f"landcover vectorize {size}x{size} classes (--mmu {mmu})",
+                f"{s['wall']:.1f} s wall",
+                f"peak RSS {s['peak_rss_mb']:.0f} MB ({features} polygons)",
+            )
+        )
+
+
 def main() -> None:
     """Parse options, measure, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -231,6 +254,7 @@ def main() -> None:
                 f"peak RSS {stats['peak_rss_mb']:.0f} MB (writing input {write_s:.1f} s)",
             )
         )
+        vectorize_rows(work / "big_out" / "big_classes.tif", opts.big, rows)
     width = max(len(r[0]) for r in rows)
     from landcover.inference.cpu import cpu_class, default_precision
 

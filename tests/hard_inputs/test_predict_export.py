@@ -14,7 +14,14 @@ from landcover.io.raster import NODATA_LABEL
 
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
 
-OUTPUTS = ("_classes.tif", "_color.png", "_overlay.jpg", "_areas.json")
+OUTPUTS = (
+    "_classes.tif",
+    "_classes.qml",
+    "_classes.tif.aux.xml",
+    "_color.png",
+    "_overlay.jpg",
+    "_areas.json",
+)
 
 
 def outputs_of(folder: Path, stem: str) -> list[str]:
@@ -23,8 +30,9 @@ def outputs_of(folder: Path, stem: str) -> list[str]:
 
 
 def no_temporaries(folder: Path) -> bool:
-    """True when no hidden temporary file is left in ``folder``."""
-    return not [p for p in folder.iterdir() if p.name.startswith(".")]
+    """True when no temporary file is left in ``folder`` (the run records, ``.landcover/``,
+    are no temporaries)."""
+    return not [p for p in folder.rglob("*") if ".tmp" in p.name]
 
 
 # --- predict: folder runs with bad files -----------------------------------------------------
@@ -150,7 +158,13 @@ def test_predict_ctrl_c_keeps_only_complete_files(
     assert code == 130
     assert err.strip() == "landcover predict: interrupted; finished outputs are kept"
     assert outputs_of(out, "a") == sorted(f"a{s}" for s in OUTPUTS)
-    assert outputs_of(out, "b") == ["b_classes.tif", "b_color.png"]  # each one complete
+    # each one complete: the class raster with its styles, the colour PNG
+    assert outputs_of(out, "b") == [
+        "b_classes.qml",
+        "b_classes.tif",
+        "b_classes.tif.aux.xml",
+        "b_color.png",
+    ]
     with rasterio.open(out / "b_classes.tif") as src:
         assert src.read(1).shape == (40, 40)
     assert outputs_of(out, "c") == []

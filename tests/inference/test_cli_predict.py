@@ -35,6 +35,8 @@ def test_outputs_and_run_table(tiny_onnx: Path, tmp_path: Path, capsys) -> None:
             f"scène 1{s}"
             for s in (
                 "_classes.tif",
+                "_classes.qml",
+                "_classes.tif.aux.xml",
                 "_color.png",
                 "_overlay.jpg",
                 "_areas.json",

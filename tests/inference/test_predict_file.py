@@ -28,6 +28,8 @@ def test_geotiff_keeps_crs_transform_and_colour_table(tmp_path: Path) -> None:
     out = tmp_path / "scene_classes.tif"
     assert {p.name for p in result.outputs} == {
         "scene_classes.tif",
+        "scene_classes.qml",
+        "scene_classes.tif.aux.xml",
         "scene_color.png",
         "scene_overlay.jpg",
         "scene_areas.json",

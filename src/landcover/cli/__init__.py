@@ -24,6 +24,7 @@ COMMANDS = (
     "train",
     "evaluate",
     "predict",
+    "vectorize",
     "status",
     "export",
     "models",
@@ -42,6 +43,7 @@ typical workflow:
   landcover train --data DATA --out RUN train a model (needs landcover[train])
   landcover evaluate --model CKPT --data DATA --out REPORT
   landcover predict IMAGE... --out DIR  map land cover (bundled model by default)
+  landcover vectorize MAP.tif --out map.gpkg  polygons with areas and a QGIS style
   landcover status DIR                  done / failed / pending scenes of a predict run
   landcover sample MAP... --out pts.gpkg  stratified sample to label (accuracy assessment)
   landcover assess pts.gpkg --out REPORT  accuracy and error-adjusted areas (Olofsson 2014)

@@ -20,7 +20,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "are expanded) with sliding windows blended over their overlap, at the model's ground "
         "sampling distance (found from --gsd, the georeferencing or tiles.csv, else estimated "
         "from the pixels). Writes per image <stem>_classes.tif (uint8 classes, the input's "
-        "size, CRS and transform, colour table, nodata kept), <stem>_color.png, "
+        "size, CRS and transform, colour table, nodata kept; with <stem>_classes.qml and "
+        "<stem>_classes.tif.aux.xml so that QGIS shows the class names), <stem>_color.png, "
         "<stem>_overlay.jpg and <stem>_areas.json, plus areas.csv for the run. Large GeoTIFFs "
         "are read and written block by block: memory does not grow with the raster.",
         formatter_class=HelpFormatter,
@@ -82,6 +83,27 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
         help="also write <stem>_probabilities.tif (one uint8 band per class, 255 = 1.0)",
     )
     p.add_argument(
+        "--confidence",
+        action="store_true",
+        help="also write <stem>_confidence.tif: the probability of the class mapped at each "
+        "pixel, uint8 with 255 = 1.0 (at least 1), 0 = nodata",
+    )
+    p.add_argument(
+        "--vector",
+        action="store_true",
+        help="also write <stem>_polygons.gpkg: the map as polygons with class, area, perimeter "
+        "and mean confidence (with --confidence), as 'landcover vectorize' (needs "
+        "landcover[gis])",
+    )
+    p.add_argument(
+        "--mmu",
+        type=float,
+        default=0.0,
+        metavar="HA",
+        help="with --vector: minimum mapping unit in hectares (smaller patches take their "
+        "largest neighbour's class in the polygons; the class raster is unchanged)",
+    )
+    p.add_argument(
         "--alpha", type=float, default=0.5, help="opacity of the class colours in the overlay"
     )
     p.add_argument(
@@ -112,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
         inputs.append(str(sample_scene()))
     if not inputs:
         raise LandcoverError("give an image or folder to map (or --sample for the sample scene)")
+    gis = gis_options(args)
     spec = ModelSpec(args.model, args.backend, args.precision)
     predictor = spec.load()
     log_model(predictor)
@@ -131,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         probabilities=args.probabilities,
         alpha=args.alpha,
         batch_size=args.batch_size,
+        **gis,
     )
     print(summary_table(result))
     if args.report and (result.scenes or any(Path(args.out).glob("*_classes.tif"))):
@@ -147,6 +171,19 @@ def run(args: argparse.Namespace) -> int:
         )
         return 1
     return 0
+
+
+def gis_options(args: argparse.Namespace) -> dict[str, object]:
+    """``--confidence``, ``--vector`` and ``--mmu`` as predict_file options, only those set
+    (so that a run's fingerprint, and resuming it, do not change when they are not used)."""
+    if args.mmu < 0 or (args.mmu and not args.vector):
+        raise LandcoverError("--mmu takes hectares >= 0 and applies to --vector polygons")
+    if args.vector:
+        from landcover.errors import require_extra
+
+        require_extra("pyogrio", "gis", "predict --vector (writing GeoPackage files)")
+    options = {"confidence": args.confidence, "vector": args.vector, "mmu_ha": args.mmu}
+    return {k: v for k, v in options.items() if v}
 
 
 def model_label(predictor: object) -> str:

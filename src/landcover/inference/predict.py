@@ -23,12 +23,19 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import LandcoverError
+from landcover.gis.styles import write_raster_style
 from landcover.inference.areas import (
     area_table,
     write_areas_csv,
     write_areas_json,
 )
-from landcover.inference.engine import ModelMap, map_image, scale_for
+from landcover.inference.engine import (
+    ModelMap,
+    labels_and_confidence,
+    map_image,
+    resize_labels,
+    scale_for,
+)
 from landcover.inference.gsd import Gsd, estimate_gsd, known_gsd
 from landcover.inference.predictor import Predictor
 from landcover.inference.writers import write_color_png, write_overlay_jpg
@@ -54,7 +61,18 @@ BLOCK_MODEL_PX = 1536
 MARGIN_TILES = 0.125  # context read around each block, in model tiles
 OUTPUT_SUFFIXES = ("_classes.tif", "_color.png", "_overlay.jpg", "_areas.json")
 RUN_CSV = "areas.csv"
-OUTPUT_PATTERNS = (*(f"*{s}" for s in OUTPUT_SUFFIXES), "*_probabilities.tif", RUN_CSV)
+CONFIDENCE_SUFFIX = "_confidence.tif"
+CONFIDENCE_NODATA = 0
+# Optional outputs (--probabilities, --confidence, --vector) and the class raster's QGIS styles.
+EXTRA_SUFFIXES = (
+    "_probabilities.tif",
+    CONFIDENCE_SUFFIX,
+    "_classes.qml",
+    "_classes.tif.aux.xml",
+    "_polygons.gpkg",
+    "_polygons.qml",
+)
+OUTPUT_PATTERNS = (*(f"*{s}" for s in OUTPUT_SUFFIXES + EXTRA_SUFFIXES), RUN_CSV)
 
 
 @dataclass
@@ -201,6 +219,9 @@ def predict_file(
     tta: bool = False,
     bands: Sequence[int] | None = None,
     probabilities: bool = False,
+    confidence: bool = False,
+    vector: bool = False,
+    mmu_ha: float = 0.0,
     alpha: float = 0.5,
     batch_size: int = 4,
     block_size: int | None = None,
@@ -208,8 +229,10 @@ def predict_file(
     stem: str | None = None,
 ) -> SceneResult:
     """Map one image (JPEG, PNG, TIFF, GeoTIFF) into the existing folder ``out_dir``:
-    ``<stem>_classes.tif``, ``_color.png``, ``_overlay.jpg``, ``_areas.json`` (and
-    ``_probabilities.tif``, uint8, 255 = 1.0). Nothing is left under a final name on failure.
+    ``<stem>_classes.tif`` (QGIS styles ``_classes.qml``, ``.tif.aux.xml``), ``_color.png``,
+    ``_overlay.jpg``, ``_areas.json``; if asked, ``_probabilities.tif`` (uint8, 255 = 1.0),
+    ``_confidence.tif`` (:func:`_write_confidence`), ``_polygons.gpkg`` (``vector``:
+    :func:`~landcover.gis.vectorize.vectorize`, ``mmu_ha``). No partial file is left.
 
     ``gsd_m``/``estimate``: ``--gsd``, and whether to estimate an unknown GSD
     (:mod:`~landcover.inference.gsd`); ``overlap``/``tta``/``batch_size``: the sliding windows
@@ -230,7 +253,7 @@ def predict_file(
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), RasterReader(path, bands=bands) as reader:
         gsd = scene_gsd(path, reader, gsd_m, estimate)
         scale = scale_for(gsd.metres, meta.gsd_m, f"{path} ({gsd.source} GSD)", gsd.estimated)
-        writers = _open_writers(reader.info, out_dir, stem, meta, probabilities)
+        writers = _open_writers(reader.info, out_dir, stem, meta, probabilities, confidence)
         try:
             engine = {"overlap": overlap, "tta": tta, "batch_size": batch_size}
             tally = _map_blocks(predictor, reader, writers, scale, progress, block_size, **engine)
@@ -239,17 +262,38 @@ def predict_file(
             for wr in writers:
                 wr.abort()
             raise
+    outputs += write_raster_style(outputs[0], legend_of_schema(meta.schema))
+    table = _scene_table(tally, meta.schema, gsd, path)
+    outputs += _write_previews_and_areas(out_dir / stem, tally, meta.schema.palette, alpha, table)
+    if vector:
+        outputs += _write_polygons(outputs[0], gsd.metres, mmu_ha)
+    return SceneResult(path, outputs, table, time.perf_counter() - start, gsd, stem)
+
+
+def _scene_table(tally: _Tally, schema: Any, gsd: Gsd, path: Path) -> dict[str, Any]:
+    """The scene's area table (:func:`~landcover.inference.areas.area_table`)."""
     table = area_table(
         tally.counts,
-        meta.schema,
+        schema,
         gsd.metres,
         tally.nodata_pixels,
         gsd_source=gsd.source,
         hectares=tally.hectares,
     )
     table["image"] = str(path)
-    outputs += _write_previews_and_areas(out_dir / stem, tally, meta.schema.palette, alpha, table)
-    return SceneResult(path, outputs, table, time.perf_counter() - start, gsd, stem)
+    return table
+
+
+def _write_polygons(classes_tif: Path, gsd_m: float | None, mmu_ha: float) -> list[Path]:
+    """``<stem>_polygons.gpkg`` and its ``.qml`` (with the mean confidence per polygon when
+    ``<stem>_confidence.tif`` was written)."""
+    from landcover.gis.vectorize import vectorize
+
+    stem = classes_tif.name[: -len("_classes.tif")]
+    polygons = classes_tif.with_name(f"{stem}_polygons.gpkg")
+    # The output folder was checked for earlier results already (prepare_out_dir).
+    result = vectorize(classes_tif, polygons, mmu_ha=mmu_ha, gsd_m=gsd_m, overwrite=True)
+    return [result.path, *result.styles]
 
 
 def _write_previews_and_areas(
@@ -265,22 +309,38 @@ def _write_previews_and_areas(
 
 
 def _open_writers(
-    info: RasterInfo, out_dir: Path, stem: str, meta: Any, probabilities: bool
+    info: RasterInfo,
+    out_dir: Path,
+    stem: str,
+    meta: Any,
+    probabilities: bool,
+    confidence: bool = False,
 ) -> list[RasterWriter]:
-    """The class GeoTIFF writer, and the probability one when asked for."""
+    """The class GeoTIFF writer, then the probability and confidence ones when asked for.
+
+    The class raster records the model's GSD (``vectorize`` simplifies by one model pixel).
+    """
+    from landcover.gis.vectorize import MODEL_GSD_TAG
+
     declare_nodata = info.nodata is not None or info.dtype.startswith("float")
+    tags = legend_of_schema(meta.schema).tags()
+    if meta.gsd_m:
+        tags[MODEL_GSD_TAG] = f"{meta.gsd_m:g}"
     writers = [
         RasterWriter(
             out_dir / f"{stem}_classes.tif",
             info,
             nodata=NODATA_LABEL if declare_nodata else None,
             colormap=class_colormap(meta.schema.palette),
-            tags=legend_of_schema(meta.schema).tags(),
+            tags=tags,
         )
     ]
     if probabilities:
         path = out_dir / f"{stem}_probabilities.tif"
         writers.append(RasterWriter(path, info, count=meta.num_classes, nodata=None))
+    if confidence:
+        path = out_dir / f"{stem}{CONFIDENCE_SUFFIX}"
+        writers.append(RasterWriter(path, info, nodata=CONFIDENCE_NODATA))
     return writers
 
 
@@ -322,8 +382,11 @@ def _map_blocks(
         lab = mapped.labels()[inner]
         writers[0].write(lab, w)
         _count(tally, lab, w, info, meta.num_classes)
-        if len(writers) > 1:
-            _write_probabilities(writers[1], mapped, inner, w)
+        for extra in writers[1:]:
+            if extra.path.name.endswith(CONFIDENCE_SUFFIX):
+                _write_confidence(extra, mapped, inner, w)
+            else:
+                _write_probabilities(extra, mapped, inner, w)
         del mapped, lab  # free before the next block is read
         bar.update(1)
     bar.close()
@@ -347,6 +410,19 @@ def _write_probabilities(
     for k in range(mapped.probs.shape[0]):
         p8 = np.rint(mapped.probability(k)[inner] * 255.0).astype(np.uint8)
         writer.write(p8, w, band=k + 1)
+
+
+def _write_confidence(
+    writer: RasterWriter, mapped: ModelMap, inner: tuple[slice, slice], w: Window
+) -> None:
+    """The top class's probability, 255 = 1.0, each pixel its model pixel's (as its label);
+    0 where the input is nodata (a valid pixel is at least 1: the top of K probabilities is
+    never under 1/K)."""
+    top = np.clip(np.rint(labels_and_confidence(mapped.probs)[1] * 255.0), 1, 255)
+    conf = resize_labels(top.astype(np.uint8), mapped.height, mapped.width)[inner]
+    if mapped.valid is not None and not mapped.valid.all():
+        conf = np.where(mapped.valid[inner], conf, CONFIDENCE_NODATA).astype(np.uint8)
+    writer.write(np.ascontiguousarray(conf), w)
 
 
 def output_stems(files: Sequence[Path]) -> dict[Path, str]:
