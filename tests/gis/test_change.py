@@ -131,6 +131,11 @@ def test_change_raster_codes_nodata_and_legend(pair3: tuple[Path, Path], tmp_pat
     assert cmap[1][:3] == (240, 220, 0)  # a change: the colour of the 'after' class
     assert min(cmap[0][:3]) > 150  # persistence: pale
     assert cmap[255][3] == 0
+    import xml.etree.ElementTree as ET
+
+    entries = ET.parse(tmp_path / "out" / "change.qml").getroot().iter("paletteEntry")
+    labels = {int(e.get("value", -1)): e.get("label") for e in entries}
+    assert labels[1] == "urban → crops"  # opens in QGIS with the from-to names
 
 
 def test_many_classes_use_uint16_codes(tmp_path: Path) -> None:

@@ -48,6 +48,8 @@ OUTPUTS = (
     "summary.csv",
     "change.json",
     "change.tif",
+    "change.qml",
+    "change.tif.aux.xml",
     "change_matrix.png",
     "change_flows.png",
 )
@@ -134,8 +136,11 @@ def change_between(
         out = prepare_output_dir(out_dir, OUTPUTS, overwrite)
         tif = out / "change.tif"
         pixels, hectares = _compare(src_b, reader, legend, tif, progress)
+    from landcover.gis.styles import write_raster_style
+
+    styles = write_raster_style(tif, change_legend(legend))  # QGIS: "from → to" names
     result = ChangeResult(before, after, out, legend, pixels, hectares, aligned)
-    files = (tif, *write_change_outputs(result))
+    files = (tif, *styles, *write_change_outputs(result))
     return ChangeResult(before, after, out, legend, pixels, hectares, aligned, files)
 
 

@@ -19,12 +19,12 @@ import numpy as np
 
 from landcover.gis.strips import Grid
 from landcover.io.ground import (
-    _nominal_factor,
-    _radii,
-    _uses_lonlat,
+    ellipsoid_radii,
     ground_gsd,
     is_georeferenced,
+    nominal_factor,
     row_pixel_areas,
+    uses_lonlat,
 )
 
 
@@ -51,8 +51,8 @@ class Ground:
             t, w, h = grid.transform, grid.width, grid.height
             self.gsd_m = ground_gsd(grid.crs, t, w, h)
             self.row_areas = row_pixel_areas(grid.crs, t, w, h, 0, h)
-            self._lonlat = _uses_lonlat(grid.crs)
-            self._factor = _nominal_factor(grid.crs)
+            self._lonlat = uses_lonlat(grid.crs)
+            self._factor = nominal_factor(grid.crs)
         else:
             self.gsd_m = gsd_m
             self._factor = gsd_m
@@ -117,7 +117,7 @@ class Ground:
         lon, lat = (np.asarray(v) for v in warp(self.grid.crs, "EPSG:4326", xy[:, 0], xy[:, 1]))
         same = ring_of[1:] == ring_of[:-1]
         mid = np.radians((lat[1:] + lat[:-1]) / 2.0)
-        m, n = _radii(np.degrees(mid))
+        m, n = ellipsoid_radii(np.degrees(mid))
         dlon = np.radians((lon[1:] - lon[:-1] + 180.0) % 360.0 - 180.0)
         seg = np.hypot(n * np.cos(mid) * dlon, m * np.radians(lat[1:] - lat[:-1]))
         per_ring = np.bincount(ring_of[:-1][same], weights=seg[same], minlength=len(rings))

@@ -51,7 +51,7 @@ def is_georeferenced(crs: Any, transform: Any) -> bool:
         return False
     if abs(transform.determinant) == 0 or not math.isfinite(transform.determinant):
         return False
-    return _uses_lonlat(crs) or _linear_factor(crs) is not None
+    return uses_lonlat(crs) or _linear_factor(crs) is not None
 
 
 def ground_gsd(crs: Any, transform: Any, width: int, height: int) -> float | None:
@@ -69,7 +69,7 @@ def ground_gsd(crs: Any, transform: Any, width: int, height: int) -> float | Non
     """
     if not is_georeferenced(crs, transform):
         return None
-    factor = _nominal_factor(crs)
+    factor = nominal_factor(crs)
     if factor is not None:
         t = transform
         return float((math.hypot(t.a, t.d) + math.hypot(t.b, t.e)) / 2.0 * factor)
@@ -104,7 +104,7 @@ def row_pixel_areas(
     """
     if not is_georeferenced(crs, transform):
         raise ValueError("pixel ground areas need a CRS and a georeferencing transform")
-    factor = _nominal_factor(crs)
+    factor = nominal_factor(crs)
     if factor is not None:
         area = abs(transform.determinant) * factor**2
         return np.full(nrows, area, dtype=np.float64)
@@ -147,12 +147,12 @@ def _linear_factor(crs: Any) -> float | None:
     return factor if factor > 0 else None
 
 
-def _nominal_factor(crs: Any) -> float | None:
+def nominal_factor(crs: Any) -> float | None:
     """Metres per unit when nominal map units are used as ground units, else ``None``."""
-    return None if _uses_lonlat(crs) else _linear_factor(crs)
+    return None if uses_lonlat(crs) else _linear_factor(crs)
 
 
-def _uses_lonlat(crs: Any) -> bool:
+def uses_lonlat(crs: Any) -> bool:
     """Whether ground sizes come from longitude/latitude rather than nominal map units."""
     if crs.is_geographic:
         return True
@@ -170,7 +170,7 @@ def _lonlat(crs: Any, transform: Any, cols: np.ndarray, rows: np.ndarray) -> Vec
     return np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
 
 
-def _radii(lat_deg: np.ndarray) -> Vectors:
+def ellipsoid_radii(lat_deg: np.ndarray) -> Vectors:
     """Meridional (M) and prime-vertical (N) radii of curvature in metres."""
     s2 = np.sin(np.radians(lat_deg)) ** 2
     w = np.sqrt(1.0 - WGS84_E2 * s2)
@@ -188,7 +188,7 @@ def _ground_steps(crs: Any, transform: Any, cx: float, cy: float) -> Vectors:
     lon, lat = _lonlat(crs, transform, cols, rows)
     dlon = (lon[1::2] - lon[0::2] + 180.0) % 360.0 - 180.0
     dlat = lat[1::2] - lat[0::2]
-    m, n = _radii((lat[1::2] + lat[0::2]) / 2.0)
+    m, n = ellipsoid_radii((lat[1::2] + lat[0::2]) / 2.0)
     east = n * np.cos(np.radians((lat[1::2] + lat[0::2]) / 2.0)) * np.radians(dlon)
     return east, m * np.radians(dlat)
 
