@@ -178,3 +178,32 @@ def test_georeferenced_run_gets_cogs_a_mosaic_and_stac(tmp_path: Path) -> None:
         assert np.array_equal(vrt.read(1)[:, 80:], g1.read(1))
     items = json.loads((out / "collection.json").read_text())["links"]
     assert sum(link["rel"] == "item" for link in items) == 2
+
+
+@pytest.mark.slow
+def test_a_big_scene_split_over_workers_equals_one_process(tmp_path: Path) -> None:
+    from tests.inference.conftest import write_geotiff
+
+    model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
+    (tmp_path / "in").mkdir()
+    big = np.moveaxis(coded_image(300, 260, seed=7), 2, 0)
+    write_geotiff(tmp_path / "in" / "big.tif", big)
+    _images(tmp_path / "in", 2)  # and two small ones, mapped whole
+    opts = {"estimate": False, "block_size": 64, "confidence": True, "progress": False}
+    from landcover.batch.dask_exec import _plan
+
+    plan = _plan(model.load(), str(tmp_path / "in" / "big.tif"), opts, 10_000)
+    assert plan is not None and [r for _, r in plan[0]] == [range(0, 12), range(12, 25)]
+    one = predict_many([tmp_path / "in"], tmp_path / "one", model=model, **opts)
+    split = predict_many(
+        [tmp_path / "in"], tmp_path / "split", model=model, executor="local:2",
+        split_pixels=10_000, **opts,
+    )  # fmt: skip
+    assert not one.failures and not split.failures and len(split.scenes) == 3
+    for name in ("big_classes.tif", "big_confidence.tif", "s00_classes.tif"):
+        with rasterio.open(tmp_path / "one" / name) as a:
+            with rasterio.open(tmp_path / "split" / name) as b:
+                assert np.array_equal(a.read(), b.read()), name
+    areas = [json.loads((tmp_path / d / "big_areas.json").read_text()) for d in ("one", "split")]
+    assert areas[0]["classes"] == areas[1]["classes"]
+    assert not (tmp_path / "split" / ".landcover" / "parts" / "big").exists()

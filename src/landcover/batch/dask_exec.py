@@ -12,11 +12,14 @@ task rescheduled by Dask on another one.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
-from landcover.batch.runner import ModelSpec, scene_task
+from landcover.batch.records import RECORDS
+from landcover.batch.runner import ModelSpec, record_outcome, scene_task
 from landcover.errors import InputError, require_extra
 
 require_extra("distributed", "dask", "--cluster and --scheduler")
@@ -25,6 +28,8 @@ from distributed import WorkerPlugin  # noqa: E402  (after the install hint)
 PLUGIN_NAME = "landcover-predictor"
 TASK_RETRIES = 2
 RESOURCE = "landcover-scene"
+SPLIT_PIXELS = 100_000_000  # a scene above this (10000 x 10000 px) is mapped in parts
+PART_PIXELS = 25_000_000  # about this many pixels per part
 
 
 class PredictorPlugin(WorkerPlugin):  # type: ignore[misc]
@@ -58,6 +63,53 @@ def worker_task(
 
     plugin: Any = get_worker().plugins[PLUGIN_NAME]
     return scene_task(plugin.predictor, path, out, stem, options)
+
+
+def worker_part(
+    path: str,
+    part_dir: str,
+    index: int,
+    blocks: range,
+    gsd: tuple[Any, str],
+    options: dict[str, Any],
+) -> int:
+    """One part of a split scene, on a worker (:mod:`landcover.inference.scene_parts`)."""
+    from distributed import get_worker
+
+    from landcover.inference.gsd import Gsd
+    from landcover.inference.scene_parts import predict_part
+
+    plugin: Any = get_worker().plugins[PLUGIN_NAME]
+    return predict_part(plugin.predictor, path, part_dir, index, blocks, Gsd(*gsd), options)
+
+
+def worker_assemble(
+    path: str,
+    out: str,
+    stem: str,
+    parts: list[tuple[int, range]],
+    gsd: tuple[Any, str],
+    options: dict[str, Any],
+    *finished: int,
+) -> tuple[str, dict[str, Any]]:
+    """Assemble a split scene once its parts (``finished``) are done, and record it."""
+    from distributed import get_worker
+
+    from landcover.inference.gsd import Gsd
+    from landcover.inference.scene_parts import assemble_parts
+
+    plugin: Any = get_worker().plugins[PLUGIN_NAME]
+
+    def make() -> Any:
+        part_dir = _part_dir(out, stem)
+        args = (plugin.predictor, path, out, stem, part_dir, parts, Gsd(*gsd), options)
+        return assemble_parts(*args)
+
+    return record_outcome(out, stem, path, make)
+
+
+def _part_dir(out: str, stem: str) -> str:
+    return str(Path(out) / RECORDS / "parts" / stem)
 
 
 def connect(executor: Any) -> tuple[Any, list[Any]]:
@@ -102,30 +154,28 @@ def run_on_dask(
     tasks: list[tuple[str, str, str]],
     options: dict[str, Any],
     progress: bool,
+    *,
+    predictor: Any = None,
+    split_pixels: int = SPLIT_PIXELS,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Submit every scene task and yield ``(state, record)`` as they finish."""
+    """Submit every scene (a scene above ``split_pixels`` in parts, then its assembly, which
+    waits for them) and yield ``(state, record)`` as scenes finish."""
     from distributed import as_completed
 
     from landcover.inference.predict import _bar
 
     client, to_close = connect(executor)
     local = bool(to_close)  # a LocalCluster made here: one scene per worker at a time
+    submit = _submitter(client, local, id(tasks))
     try:
         client.register_plugin(PredictorPlugin(spec, worker_threads=local), name=PLUGIN_NAME)
-        futures = [
-            client.submit(
-                worker_task,
-                path,
-                out,
-                stem,
-                options,
-                key=f"landcover-{stem}-{id(tasks)}",
-                retries=TASK_RETRIES,
-                pure=False,
-                resources={RESOURCE: 1} if local else None,
-            )
-            for path, out, stem in tasks
-        ]
+        futures = []
+        for path, out, stem in tasks:
+            plan = _plan(predictor, path, options, split_pixels)
+            if plan is None:
+                futures.append(submit(worker_task, stem, path, out, stem, options))
+                continue
+            futures.append(_submit_parts(submit, path, out, stem, plan, options))
         bar = _bar(len(futures), "scenes", progress)
         for future in as_completed(futures):
             yield _outcome(future)
@@ -136,10 +186,68 @@ def run_on_dask(
             thing.close()
 
 
+def _submitter(client: Any, local: bool, run_id: int) -> Any:
+    """``submit(fn, key, *args)``: a task with its key, retries and (locally) a resource."""
+
+    def submit(fn: Any, key: str, *args: Any) -> Any:
+        return client.submit(
+            fn,
+            *args,
+            key=f"landcover-{key}-{run_id}",
+            retries=TASK_RETRIES,
+            pure=False,
+            resources={RESOURCE: 1} if local else None,
+        )
+
+    return submit
+
+
+def _plan(
+    predictor: Any, path: str, options: dict[str, Any], split_pixels: int
+) -> tuple[list[tuple[int, range]], tuple[Any, str]] | None:
+    """Parts (index, block range) and GSD of a scene to split; ``None`` to map it whole."""
+    from landcover.inference.scene_parts import scene_plan
+    from landcover.io.raster import open_raster
+
+    try:
+        with open_raster(path) as src:
+            pixels = src.width * src.height
+        if predictor is None or pixels <= split_pixels:
+            return None
+        n_blocks, gsd = scene_plan(predictor, path, options)
+    except Exception:  # noqa: BLE001 - an unreadable scene fails in its task, with its reason
+        return None
+    n_parts = min(n_blocks, max(2, math.ceil(pixels / PART_PIXELS)))
+    bounds = [round(i * n_blocks / n_parts) for i in range(n_parts + 1)]
+    parts = [(i, range(bounds[i], bounds[i + 1])) for i in range(n_parts)]
+    return (parts, (gsd.metres, gsd.source)) if n_parts > 1 else None
+
+
+def _submit_parts(
+    submit: Any,
+    path: str,
+    out: str,
+    stem: str,
+    plan: tuple[list[tuple[int, range]], tuple[Any, str]],
+    options: dict[str, Any],
+) -> Any:
+    """The part tasks of a split scene, and its assembly task (returned)."""
+    import shutil
+
+    parts, gsd = plan
+    part_dir = _part_dir(out, stem)
+    shutil.rmtree(part_dir, ignore_errors=True)  # parts of an interrupted run are redone
+    done = [
+        submit(worker_part, f"{stem}-part{i}", path, part_dir, i, blocks, gsd, options)
+        for i, blocks in parts
+    ]
+    return submit(worker_assemble, stem, path, out, stem, parts, gsd, options, *done)
+
+
 def _outcome(future: Any) -> tuple[str, dict[str, Any]]:
     """A finished task's result; a task that kept failing (e.g. killed workers) as failed."""
     try:
         return future.result()  # type: ignore[no-any-return]
     except Exception as e:  # noqa: BLE001 - any worker-side failure is this scene's failure
-        stem = str(future.key).removeprefix("landcover-").rsplit("-", 1)[0]
+        stem = str(future.key).removeprefix("landcover-").rsplit("-", 1)[0]  # see _submitter
         return "failed", {"stem": stem, "input": stem, "reason": f"{type(e).__name__}: {e}"}

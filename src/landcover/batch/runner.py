@@ -9,7 +9,7 @@ scenes (:mod:`landcover.batch.records`); ``areas.csv`` is rebuilt from all done 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -71,9 +71,21 @@ def scene_task(
     predictor: Any, path: str, out: str, stem: str, options: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
     """Map one scene into ``out`` and record it: ``("done" | "failed", record)``."""
+
+    def make() -> SceneResult:
+        return predict_file(predictor, path, out, stem=stem, **options)
+
+    return record_outcome(out, stem, path, make)
+
+
+def record_outcome(
+    out: str, stem: str, path: str, make: Callable[[], SceneResult]
+) -> tuple[str, dict[str, Any]]:
+    """Run ``make`` (which writes a scene's outputs), make its class raster a COG, and write
+    the done record; or the failed record with the one-line reason."""
     folder = RunFolder(Path(out))
     try:
-        scene = predict_file(predictor, path, out, stem=stem, **options)
+        scene = make()
     except LandcoverError as e:
         return "failed", _failed(folder, stem, path, e.message)
     except OSError as e:  # rasterio's read errors on a truncated raster among them
@@ -120,6 +132,7 @@ def predict_many(
     executor: Any = None,
     overwrite: bool = False,
     progress: bool = True,
+    split_pixels: int | None = None,
     **options: Any,
 ) -> BatchResult:
     """Map every image among ``inputs`` into ``out``, skipping scenes already done there.
@@ -134,6 +147,8 @@ def predict_many(
             processes), a scheduler address or scheduler file, or a ``distributed.Client``.
         overwrite: replace a run with another model or options (else refused).
         progress: progress bars.
+        split_pixels: on Dask, a scene of more pixels is mapped in parts by several workers
+            (same result, pixel for pixel); default 100 M.
         options: :func:`~landcover.inference.predict.predict_file` options.
 
     Returns:
@@ -153,7 +168,8 @@ def predict_many(
     if len(todo) < len(files):
         log.info("resuming: %d of %d scenes already done", len(files) - len(todo), len(files))
     tasks = [(str(f), str(folder.path), stems[f]) for f in todo]
-    results = _execute(predictor, spec, executor, tasks, options, progress)
+    split = {} if split_pixels is None else {"split_pixels": split_pixels}
+    results = _execute(predictor, spec, executor, tasks, options, progress, split)
     failures = [(Path(r["input"]), r["reason"]) for state, r in results if state == "failed"]
     remove_stale_temps(folder.path)
     result = _collect(folder, set(inputs_by_stem), failures)
@@ -189,6 +205,7 @@ def _execute(
     tasks: list[tuple[str, str, str]],
     options: dict[str, Any],
     progress: bool,
+    split: dict[str, int],
 ) -> list[tuple[str, dict[str, Any]]]:
     """Run the scene tasks here or on Dask; a progress bar on this process either way."""
     from landcover.inference.predict import _bar
@@ -199,7 +216,8 @@ def _execute(
     else:
         from landcover.batch.dask_exec import run_on_dask
 
-        results = run_on_dask(executor, spec, tasks, dict(options, progress=False), progress)
+        opts = dict(options, progress=False)
+        results = run_on_dask(executor, spec, tasks, opts, progress, predictor=predictor, **split)
     return list(results)
 
 

@@ -196,6 +196,13 @@ class _Preview:
         r, c = (w.row + r_off) // s, (w.col + c_off) // s
         self.data[r : r + part.shape[0], c : c + part.shape[1]] = part
 
+    def region(self, w: Window) -> tuple[slice, slice]:
+        """The preview cells that :meth:`put` fills for a block at ``w``."""
+        s = self.step
+        r0, c0 = math.ceil(w.row / s), math.ceil(w.col / s)
+        r1, c1 = math.ceil((w.row + w.height) / s), math.ceil((w.col + w.width) / s)
+        return slice(r0, r1), slice(c0, c1)
+
 
 @dataclass
 class _Tally:
@@ -255,19 +262,39 @@ def predict_file(
         scale = scale_for(gsd.metres, meta.gsd_m, f"{path} ({gsd.source} GSD)", gsd.estimated)
         writers = _open_writers(reader.info, out_dir, stem, meta, probabilities, confidence)
         try:
-            engine = {"overlap": overlap, "tta": tta, "batch_size": batch_size}
+            engine: dict[str, Any] = {"overlap": overlap, "tta": tta, "batch_size": batch_size}
             tally = _map_blocks(predictor, reader, writers, scale, progress, block_size, **engine)
             outputs = [wr.close() for wr in writers]
         except BaseException:
             for wr in writers:
                 wr.abort()
             raise
-    outputs += write_raster_style(outputs[0], legend_of_schema(meta.schema))
+    prefix = out_dir / stem
+    return finish_scene(
+        path, prefix, meta, gsd, tally, outputs, start, alpha=alpha, vector=vector, mmu_ha=mmu_ha
+    )
+
+
+def finish_scene(
+    path: Path,
+    prefix: Path,
+    meta: Any,
+    gsd: Gsd,
+    tally: _Tally,
+    outputs: list[Path],
+    start: float,
+    *,
+    alpha: float = 0.5,
+    vector: bool = False,
+    mmu_ha: float = 0.0,
+) -> SceneResult:
+    """After the rasters: QGIS styles, area table, previews, ``_areas.json``, polygons."""
+    outputs = [*outputs, *write_raster_style(outputs[0], legend_of_schema(meta.schema))]
     table = _scene_table(tally, meta.schema, gsd, path)
-    outputs += _write_previews_and_areas(out_dir / stem, tally, meta.schema.palette, alpha, table)
+    outputs += _write_previews_and_areas(prefix, tally, meta.schema.palette, alpha, table)
     if vector:
         outputs += _write_polygons(outputs[0], gsd.metres, mmu_ha)
-    return SceneResult(path, outputs, table, time.perf_counter() - start, gsd, stem)
+    return SceneResult(path, outputs, table, time.perf_counter() - start, gsd, prefix.name)
 
 
 def _scene_table(tally: _Tally, schema: Any, gsd: Gsd, path: Path) -> dict[str, Any]:
@@ -351,23 +378,15 @@ def _map_blocks(
     scale: float,
     progress: bool,
     block_size: int | None,
+    only: range | None = None,
     **engine: Any,
 ) -> _Tally:
-    """Predict the scene block by block (each read with a margin of context) and write it."""
+    """Predict the scene block by block (each read with a margin of context) and write it;
+    ``only``: the indices of the blocks to map (a part of a split scene), default all."""
     info, meta = reader.info, predictor.meta
-    block = max(1, int((block_size or max(BLOCK_MODEL_PX, meta.tile_size)) / scale))
-    single = info.height <= block and info.width <= block
-    margin = 0 if single else int(math.ceil(meta.tile_size * MARGIN_TILES / scale))
-    step = max(1, math.ceil(max(info.height, info.width) / PREVIEW_MAX))
-    georef = is_georeferenced(info.crs, info.transform)
-    tally = _Tally(
-        np.zeros(meta.num_classes, dtype=np.int64),
-        np.zeros(meta.num_classes) if georef else None,
-        0,
-        _Preview(info.height, info.width, step, None),
-        _Preview(info.height, info.width, step, 3),
-    )
-    todo = list(blocks(info.height, info.width, block))
+    windows, margin = block_grid(info, meta, scale, block_size)
+    tally = new_tally(info, meta.num_classes)
+    todo = [windows[i] for i in (only if only is not None else range(len(windows)))]
     bar = _bar(len(todo), info.path.name, progress and len(todo) > 1)
     for w in todo:
         read_w = _grow(w, margin, info.height, info.width)
@@ -391,6 +410,29 @@ def _map_blocks(
         bar.update(1)
     bar.close()
     return tally
+
+
+def block_grid(
+    info: RasterInfo, meta: Any, scale: float, block_size: int | None
+) -> tuple[list[Window], int]:
+    """The scene's blocks (in input pixels) and the context margin read around each."""
+    block = max(1, int((block_size or max(BLOCK_MODEL_PX, meta.tile_size)) / scale))
+    single = info.height <= block and info.width <= block
+    margin = 0 if single else int(math.ceil(meta.tile_size * MARGIN_TILES / scale))
+    return list(blocks(info.height, info.width, block)), margin
+
+
+def new_tally(info: RasterInfo, num_classes: int) -> _Tally:
+    """Empty counts (hectares when georeferenced) and previews for a scene."""
+    step = max(1, math.ceil(max(info.height, info.width) / PREVIEW_MAX))
+    georef = is_georeferenced(info.crs, info.transform)
+    return _Tally(
+        np.zeros(num_classes, dtype=np.int64),
+        np.zeros(num_classes) if georef else None,
+        0,
+        _Preview(info.height, info.width, step, None),
+        _Preview(info.height, info.width, step, 3),
+    )
 
 
 def _count(tally: _Tally, lab: np.ndarray, w: Window, info: RasterInfo, k: int) -> None:

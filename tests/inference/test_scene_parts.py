@@ -1,0 +1,51 @@
+"""A scene mapped in parts and assembled equals the scene mapped in one go, file for file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from PIL import Image
+
+from landcover.inference.predict import predict_file
+from landcover.inference.predictor import load_predictor
+from landcover.inference.scene_parts import assemble_parts, predict_part, scene_plan
+from tests.inference.conftest import coded_image, make_onnx, write_geotiff
+
+
+@pytest.mark.parametrize("n_parts", [2, 3])
+def test_parts_assemble_to_the_single_process_result(tmp_path: Path, n_parts: int) -> None:
+    predictor = load_predictor(make_onnx(tmp_path / "tiny.onnx"))
+    image = write_geotiff(tmp_path / "big.tif", np.moveaxis(coded_image(150, 130, seed=3), 2, 0))
+    options = {"block_size": 48, "confidence": True, "probabilities": True, "overlap": 0.25}
+    (tmp_path / "one").mkdir()
+    (tmp_path / "parts").mkdir()
+    one = predict_file(predictor, image, tmp_path / "one", progress=False, **options)
+    n_blocks, gsd = scene_plan(predictor, image, options)
+    assert n_blocks >= n_parts
+    ranges = [range(int(a[0]), int(a[-1]) + 1) for a in np.array_split(range(n_blocks), n_parts)]
+    part_dir = tmp_path / "parts" / ".landcover" / "parts" / "big"
+    for i, r in enumerate(ranges):
+        assert predict_part(predictor, image, part_dir, i, r, gsd, options) == i
+    two = assemble_parts(
+        predictor, image, tmp_path / "parts", "big", part_dir, list(enumerate(ranges)), gsd,
+        options,
+    )  # fmt: skip
+    assert [p.name for p in two.outputs] == [p.name for p in one.outputs]
+    for name in ("big_classes.tif", "big_confidence.tif", "big_probabilities.tif"):
+        with (
+            rasterio.open(tmp_path / "one" / name) as a,
+            rasterio.open(tmp_path / "parts" / name) as b,
+        ):
+            assert np.array_equal(a.read(), b.read()), name
+            assert a.transform == b.transform and a.crs == b.crs
+    for name in ("big_color.png", "big_overlay.jpg"):
+        a = np.asarray(Image.open(tmp_path / "one" / name))
+        b = np.asarray(Image.open(tmp_path / "parts" / name))
+        assert np.array_equal(a, b), name
+    areas = [json.loads((tmp_path / d / "big_areas.json").read_text()) for d in ("one", "parts")]
+    assert areas[0]["classes"] == areas[1]["classes"]
+    assert not part_dir.exists()
