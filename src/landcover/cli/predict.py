@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import Any
 from pathlib import Path
 
 from landcover.cli.model_options import add_gsd_options, add_model_options, add_window_options
@@ -173,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def gis_options(args: argparse.Namespace) -> dict[str, object]:
+def gis_options(args: argparse.Namespace) -> dict[str, Any]:
     """``--confidence``, ``--vector`` and ``--mmu`` as predict_file options, only those set
     (so that a run's fingerprint, and resuming it, do not change when they are not used)."""
     if args.mmu < 0 or (args.mmu and not args.vector):
