@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from landcover.cli.model_options import add_gsd_options, add_model_options, add_window_options
 from landcover.cli.options import HelpFormatter, add_bands_option
