@@ -176,7 +176,7 @@ def run_on_dask(
                 futures.append(submit(worker_task, stem, path, out, stem, options))
                 continue
             futures.append(_submit_parts(submit, path, out, stem, plan, options))
-        bar = _bar(len(futures), "scenes", progress)
+        bar = _bar(len(futures), "scenes", progress, "scene")
         for future in as_completed(futures):
             yield _outcome(future)
             bar.update(1)

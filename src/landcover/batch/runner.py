@@ -212,7 +212,8 @@ def _execute(
 
     if executor is None:
         inner = dict(options, progress=progress and len(tasks) == 1)
-        results = _in_process(predictor, tasks, inner, _bar(len(tasks), "scenes", progress))
+        bar = _bar(len(tasks), "scenes", progress and len(tasks) > 1, "scene")
+        results = _in_process(predictor, tasks, inner, bar)
     else:
         from landcover.batch.dask_exec import run_on_dask
 

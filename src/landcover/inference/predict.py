@@ -603,9 +603,9 @@ class _NoBar:
         pass
 
 
-def _bar(total: int, desc: str, enabled: bool) -> Any:
+def _bar(total: int, desc: str, enabled: bool, unit: str = "block") -> Any:
     if not enabled:  # spare the tqdm import (~15 ms) on a single small image
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=desc, unit="block", leave=False)
+    return tqdm(total=total, desc=desc, unit=unit, leave=False)
