@@ -304,6 +304,14 @@ def test_raster_without_georeferencing(tmp_path: Path) -> None:
     assert fields["perimeter_m"][fields["class_id"] == 0][0] == pytest.approx(14 * 2.0)
 
 
+def test_map_of_a_plain_picture_takes_the_gsd_predict_recorded(tmp_path: Path) -> None:
+    tif = write_classes(tmp_path / "photo_classes.tif", island(), crs=None)
+    (tmp_path / "photo_areas.json").write_text(json.dumps({"gsd_m": 2.0}))
+    vectorize(tif, tmp_path / "p.gpkg", mmu_ha=0.0001)
+    _, fields, _ = read_layer(tmp_path / "p.gpkg")
+    assert fields["area_ha"][fields["class_id"] == 0][0] == pytest.approx(12 * 4.0 / 1e4)
+
+
 def test_outputs_are_not_overwritten_and_formats_checked(tmp_path: Path) -> None:
     tif = write_classes(tmp_path / "o.tif", island())
     vectorize(tif, tmp_path / "o.gpkg")

@@ -8,6 +8,7 @@ strip: memory does not grow with the map.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ import numpy as np
 from landcover.accuracy.estimators import allocate, sample_size
 from landcover.accuracy.strata import StrataTable, strips
 from landcover.errors import InputError
+
+log = logging.getLogger(__name__)
 
 MIN_PER_STRATUM = 50
 DEFAULT_USERS_ACCURACY = 0.8
@@ -56,7 +59,13 @@ def plan_sizes(
             raise InputError(f"give {table.num_strata} anticipated user's accuracies")
         total = sample_size(area, ua, target_se)
     present = int((area > 0).sum())
-    return allocate(max(total, minimum * present), area, minimum, table.pixels.sum(axis=0))
+    if total < minimum * present:
+        log.warning(
+            "%d points raised to %d: %d points for each of the %d mapped strata "
+            "(--min-per-class)", total, minimum * present, minimum, present,
+        )  # fmt: skip
+        total = minimum * present
+    return allocate(total, area, minimum, table.pixels.sum(axis=0))
 
 
 def draw_ranks(table: StrataTable, sizes: Sequence[int], seed: int) -> list[dict[int, np.ndarray]]:

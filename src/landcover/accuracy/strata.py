@@ -9,7 +9,6 @@ recorded in ``<stem>_areas.json`` beside the map (or ``gsd_m``). Nodata pixels a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import InputError, LandcoverIOError
+from landcover.inference.areas import recorded_gsd
 from landcover.io.ground import class_hectares, is_georeferenced, row_pixel_areas
 from landcover.io.legend import Legend, read_legend
 from landcover.io.raster import open_raster
@@ -79,16 +79,6 @@ def pixel_areas(src: object, path: Path, gsd_m: float | None) -> tuple[object, f
             "not georeferenced and no GSD recorded beside it (<stem>_areas.json): give --gsd", path
         )
     return None, gsd * gsd
-
-
-def recorded_gsd(path: Path) -> float | None:
-    """The GSD ``predict`` recorded in ``<stem>_areas.json`` beside ``<stem>_classes.tif``."""
-    stem = path.name.removesuffix(".tif").removesuffix("_classes")
-    sidecar = path.with_name(f"{stem}_areas.json")
-    if not sidecar.is_file():
-        return None
-    value = json.loads(sidecar.read_text()).get("gsd_m")
-    return None if value is None else float(value)
 
 
 def strips(

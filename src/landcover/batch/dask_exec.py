@@ -22,7 +22,7 @@ from landcover.batch.records import RECORDS
 from landcover.batch.runner import ModelSpec, record_outcome, scene_task
 from landcover.errors import InputError, require_extra
 
-require_extra("distributed", "dask", "--cluster and --scheduler")
+require_extra("distributed", "dask", "predict --cluster/--scheduler")
 from distributed import WorkerPlugin  # noqa: E402  (after the install hint)
 
 PLUGIN_NAME = "landcover-predictor"

@@ -73,8 +73,14 @@ def _add_cluster_options(p: argparse.ArgumentParser) -> None:
 
 
 def executor_of(args: argparse.Namespace) -> str | None:
-    """``--cluster`` or ``--scheduler`` (``None``: map in this process)."""
-    return args.cluster or args.scheduler or None
+    """``--cluster`` or ``--scheduler`` (``None``: map in this process); the ``[dask]`` extra
+    is checked before any work."""
+    executor = args.cluster or args.scheduler or None
+    if executor is not None:
+        from landcover.errors import require_extra
+
+        require_extra("distributed", "dask", "predict --cluster/--scheduler")
+    return executor
 
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
@@ -136,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
     if not inputs:
         raise LandcoverError("give an image or folder to map (or --sample for the sample scene)")
     gis = gis_options(args)
+    executor = executor_of(args)
     spec = ModelSpec(args.model, args.backend, args.precision)
     predictor = spec.load()
     log_model(predictor)
@@ -144,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
         args.out,
         model=spec,
         predictor=predictor,
-        executor=executor_of(args),
+        executor=executor,
         overwrite=args.overwrite,
         progress=not args.quiet,
         gsd_m=args.gsd,

@@ -32,6 +32,7 @@ from landcover.gis.sieve import Sieve, plan_sieve
 from landcover.gis.strips import StripReader
 from landcover.gis.styles import add_gpkg_style, vector_qml
 from landcover.gis.vector_io import LayerWriter, driver_for
+from landcover.inference.areas import recorded_gsd
 from landcover.io.atomic import prepare_output_file, write_text_atomic
 from landcover.io.legend import Legend, read_legend
 
@@ -102,7 +103,8 @@ def vectorize(
             map (module doc); 0: none (polygons follow pixel edges).
         confidence_tif: a confidence raster on the same grid (uint8, 255 = 1.0) averaged per
             polygon; default: ``<stem>_confidence.tif`` beside ``<stem>_classes.tif``.
-        gsd_m: metres per pixel of a raster without georeferencing (areas, ``mmu_ha``).
+        gsd_m: metres per pixel of a raster without georeferencing (areas, ``mmu_ha``);
+            default: the GSD ``predict`` recorded in ``<stem>_areas.json`` beside it.
         layer: the layer's name (default: the file's stem).
         overwrite: replace ``out`` (and its ``.qml``) if they exist.
         block_rows: rows per strip (default: about 8 M pixels a strip).
@@ -127,7 +129,7 @@ def vectorize(
         rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
         StripReader(classes_tif, block_rows, "class raster") as reader,
     ):
-        ground = Ground(reader.grid, gsd_m)
+        ground = Ground(reader.grid, gsd_m if gsd_m is not None else recorded_gsd(classes_tif))
         _check_georeferencing(ground, driver_for(out), mmu_ha, classes_tif)
         _set_tolerance(result, simplify_m, ground, reader.tags.get(MODEL_GSD_TAG))
         _write_layer(result, reader, ground, legend, mmu_ha, progress)
