@@ -207,3 +207,18 @@ def test_a_big_scene_split_over_workers_equals_one_process(tmp_path: Path) -> No
     areas = [json.loads((tmp_path / d / "big_areas.json").read_text()) for d in ("one", "split")]
     assert areas[0]["classes"] == areas[1]["classes"]
     assert not (tmp_path / "split" / ".landcover" / "parts" / "big").exists()
+
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deepglobe"
+
+
+@pytest.mark.slow
+@pytest.mark.shared
+@pytest.mark.skipif(not DATA.is_dir(), reason=f"real data not found at {DATA}")
+def test_real_tiles_on_two_workers_equal_the_in_process_run(tmp_path: Path) -> None:
+    tiles = sorted((DATA / "quadrants512").glob("*_sat.jpg"))[:4]
+    here = predict_many(tiles, tmp_path / "here", progress=False)
+    dask = predict_many(tiles, tmp_path / "dask", executor="local:2", progress=False)
+    assert len(here.scenes) == len(dask.scenes) == 4 and not dask.failures
+    a, b = _pixels(tmp_path / "here"), _pixels(tmp_path / "dask")
+    assert sorted(a) == sorted(b) and all(np.array_equal(a[k], b[k]) for k in a)
