@@ -25,7 +25,8 @@ def write_change_outputs(result: ChangeResult) -> tuple[Path, ...]:
     Returns:
         The files written (``matrix_ha.csv`` only for georeferenced maps).
     """
-    from landcover.viz.change import plot_change_flows, plot_change_matrix, save_png
+    from landcover.viz.change import plot_change_flows, plot_change_matrix
+    from landcover.viz.figures import save_png
 
     out, names = result.out_dir, result.legend.names
     written = []
@@ -37,9 +38,9 @@ def write_change_outputs(result: ChangeResult) -> tuple[Path, ...]:
     written.append(_write(out / "change.json", text))
     unit, colors = result.unit, result.legend.colors
     fig = plot_change_matrix(result.matrix, names, unit)
-    written.append(save_png(fig, out / "change_matrix.png"))
+    written.append(save_png(fig, out / "change_matrix.png", tight=True))
     fig = plot_change_flows(result.matrix, names, colors, unit)
-    written.append(save_png(fig, out / "change_flows.png"))
+    written.append(save_png(fig, out / "change_flows.png", tight=True))
     return tuple(written)
 
 

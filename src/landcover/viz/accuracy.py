@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from landcover.io.atomic import atomic_path
+from landcover.viz.figures import new_figure, save_png
 
 
 def plot_areas(record: dict[str, Any], path: str | Path) -> Path:
@@ -16,8 +16,6 @@ def plot_areas(record: dict[str, Any], path: str | Path) -> Path:
         path: the PNG to write (atomically).
     """
     import numpy as np
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
     classes = record["classes"]
     names = [c["name"] for c in classes]
@@ -25,8 +23,7 @@ def plot_areas(record: dict[str, Any], path: str | Path) -> Path:
     adjusted = np.array([c["adjusted_ha"]["value"] or 0.0 for c in classes], float)
     low = np.array([c["adjusted_ha"]["ci95"][0] or 0.0 for c in classes], float)
     x = np.arange(len(names))
-    fig = Figure(figsize=(max(6.0, 1.1 * len(names) + 2), 4.8), facecolor="white")
-    FigureCanvasAgg(fig)
+    fig = new_figure(max(6.0, 1.1 * len(names) + 2), 4.8)
     ax = fig.add_subplot()
     ax.bar(x - 0.2, mapped, 0.4, label="mapped", color="#bbbbbb", edgecolor="#333333")
     ax.bar(
@@ -44,8 +41,4 @@ def plot_areas(record: dict[str, Any], path: str | Path) -> Path:
     ax.set_ylim(bottom=0)
     ax.legend(frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    p = Path(path)
-    with atomic_path(p) as tmp:
-        fig.savefig(tmp, format="png", dpi=120, facecolor="white")
-    return p
+    return save_png(fig, path)

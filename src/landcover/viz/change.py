@@ -11,12 +11,9 @@ areas pale, changes in the colour of the class they became, as in ``change.tif``
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
-from landcover.io.atomic import atomic_path
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -218,11 +215,3 @@ def _draw_bar(
         tx = x - 0.015 if side == "right" else x + BAR + 0.015
         text = f"{labels[k]}\n{format_amount(size, unit)} {unit} ({size / total:.0%})"
         ax.text(tx, top - size / 2, text, ha=side, va="center", fontsize=8)
-
-
-def save_png(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
-    """Save ``fig`` as a PNG atomically; returns ``path``."""
-    p = Path(path)
-    with atomic_path(p) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
-    return p

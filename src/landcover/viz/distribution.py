@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from landcover.io.atomic import atomic_path
+from landcover.viz.figures import new_figure, save_png
 
 EDGE_COLOR = "#333333"
 
@@ -32,11 +32,7 @@ def plot_class_distribution(
     Returns:
         ``path`` as a :class:`~pathlib.Path`.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(max(6.0, 0.9 * len(classes) + 2), 4.5), facecolor="white")
-    FigureCanvasAgg(fig)
+    fig = new_figure(max(6.0, 0.9 * len(classes) + 2), 4.5)
     ax = fig.add_subplot()
     ax.set_facecolor("white")
     percents = [100.0 * f for f in fractions]
@@ -65,8 +61,4 @@ def plot_class_distribution(
     ax.set_ylim(0, max(percents + [1.0]) * 1.15)
     ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    p = Path(path)
-    with atomic_path(p) as tmp:
-        fig.savefig(tmp, format="png", dpi=120, facecolor="white")
-    return p
+    return save_png(fig, path)
