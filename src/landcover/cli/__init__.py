@@ -37,19 +37,19 @@ COMMANDS = (
 
 EPILOG = """\
 typical workflow:
-  landcover check DATA                  validate image/mask pairs
-  landcover stats DATA --out OUT        class distribution (JSON, CSV, chart)
-  landcover split DATA --out split.csv  train/val/test split keeping tiles together
-  landcover train --data DATA --out RUN train a model (needs landcover[train])
-  landcover evaluate --model CKPT --data DATA --out REPORT
-  landcover predict IMAGE... --out DIR  map land cover (bundled model by default)
-  landcover vectorize MAP.tif --out map.gpkg  polygons with areas and a QGIS style
-  landcover status DIR                  done / failed / pending scenes of a predict run
-  landcover sample MAP... --out pts.gpkg  stratified sample to label (accuracy assessment)
-  landcover assess pts.gpkg --out REPORT  accuracy and error-adjusted areas (Olofsson 2014)
+  landcover check DATA                              validate image/mask pairs
+  landcover stats DATA --out OUT                    class distribution (JSON, CSV, chart)
+  landcover split DATA --out split.csv              train/val/test split keeping tiles together
+  landcover train --data DATA --out RUN             train a model (needs landcover[train])
+  landcover evaluate --data DATA --out REPORT       score a model on labelled images
+  landcover predict IMAGE... --out DIR              map land cover (bundled model by default)
+  landcover status DIR                              done / failed / pending scenes of a predict run
+  landcover report DIR                              HTML report with a map viewer (DIR/index.html)
+  landcover vectorize MAP.tif --out map.gpkg        polygons with areas and a QGIS style
   landcover zonal MAP.tif REGIONS.gpkg --out t.csv  hectares of each class per region
-  landcover change BEFORE.tif AFTER.tif --out DIR  from-to matrix, gains/losses, change map
-  landcover report DIR                  HTML report with a map viewer (open DIR/index.html)
+  landcover change BEFORE.tif AFTER.tif --out DIR   from-to matrix, gains/losses, change map
+  landcover sample MAP... --out points.gpkg         stratified sample to label (accuracy)
+  landcover assess points.gpkg --out REPORT         accuracy and error-adjusted areas
 
 Run 'landcover COMMAND --help' for the options of each command.
 """
