@@ -43,7 +43,8 @@ def read_polygons(path: Path | None, grid: Grid) -> dict[str, Any] | None:
     import pyogrio.raw
 
     try:
-        meta, _fids, wkb, fields = pyogrio.raw.read(path)
+        layers = [str(n) for n, _ in pyogrio.list_layers(path) if n != "layer_styles"]
+        meta, _fids, wkb, fields = pyogrio.raw.read(path, layer=layers[0] if layers else None)
     except Exception as e:  # noqa: BLE001 - pyogrio raises its own DataSourceError family
         log.warning("%s: polygons not shown (%s)", path, e)
         return None
