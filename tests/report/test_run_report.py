@@ -185,3 +185,15 @@ def test_scenes_of_an_earlier_run_in_the_folder_are_left_out(tmp_path: Path) -> 
     (run / "areas.csv").unlink()  # without the run's table: every class raster
     write_run_report(run, overwrite=True, progress=False)
     assert [s["stem"] for s in report_data(run)["scenes"]] == ["geo", "old", PLAIN]
+
+
+def test_model_recorded_by_a_resumable_run_is_named(tmp_path: Path) -> None:
+    import json
+
+    from landcover.report.run_report import recorded_model
+
+    assert recorded_model(tmp_path) is None
+    (tmp_path / ".landcover").mkdir()
+    fp = {"model_file": "m.onnx", "options": {"precision": "fp32"}}
+    (tmp_path / ".landcover" / "run.json").write_text(json.dumps({"fingerprint": fp}))
+    assert recorded_model(tmp_path) == "m.onnx (fp32)"

@@ -53,7 +53,8 @@ def write_run_report(
 
     Args:
         run_dir: a folder written by ``landcover predict``.
-        model: the model's name or file, shown in the summary (not recorded in the run folder).
+        model: the model's name or file, shown in the summary (default: the model file and
+            precision recorded by ``predict`` in ``.landcover/run.json``).
         overwrite: replace an ``index.html`` already there.
         progress: show a progress bar over the scenes.
 
@@ -77,8 +78,20 @@ def write_run_report(
     totals = class_totals(run_dir / RUN_CSV, scenes)
     viewer = [{k: v for k, v in s.items() if k != "areas"} for s in scenes]
     write_js_assignment(assets / "report-data.js", "LANDCOVER_REPORT", {"scenes": viewer})
-    write_text_atomic(page, run_page(run_dir, scenes, totals, model))
+    write_text_atomic(page, run_page(run_dir, scenes, totals, model or recorded_model(run_dir)))
     return page
+
+
+def recorded_model(run_dir: Path) -> str | None:
+    """``file (precision)`` of the model a resumable ``predict`` run recorded, if any."""
+    import json
+
+    run_json = run_dir / ".landcover" / "run.json"
+    if not run_json.is_file():
+        return None
+    fp = json.loads(run_json.read_text()).get("fingerprint", {})
+    name, precision = fp.get("model_file"), fp.get("options", {}).get("precision")
+    return None if not name else f"{name} ({precision})" if precision else name
 
 
 def run_scenes(run_dir: Path) -> list[SceneFiles]:
