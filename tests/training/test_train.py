@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
 from landcover.cli import main
 from landcover.models.checkpoint import load_checkpoint
-from landcover.schema import DEEPGLOBE, DUBAI
+from landcover.schema import DEEPGLOBE
 
 
 def read_metrics(run: Path) -> list[dict[str, str]]:
@@ -114,46 +113,6 @@ def test_resume_with_another_schema_is_refused(run_copy: Path, capsys) -> None:
     assert main(["train", "--resume", str(run_copy), "--schema", "dubai"]) == 2
     err = capsys.readouterr().err
     assert "last.ckpt" in err and "dubai" in err
-
-
-def test_fine_tuning_from_another_schema_is_refused(
-    trained_run: Path, tmp_path: Path, capsys
-) -> None:
-    data = tmp_path / "dubai"
-    data.mkdir()
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    for i in range(3):
-        Image.fromarray(rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(
-            data / f"d{i}_sat.png"
-        )
-        Image.fromarray(DUBAI.decode(np.full((32, 32), i, np.uint8))).save(data / f"d{i}_mask.png")
-    best = trained_run / "checkpoints" / "best.ckpt"
-    code = main(
-        [
-            "train",
-            "--data",
-            str(data),
-            "--schema",
-            "dubai",
-            "--model",
-            "seed-unet",
-            "--init-checkpoint",
-            str(best),
-            "--out",
-            str(tmp_path / "run"),
-            "--epochs",
-            "1",
-            "--crop-size",
-            "32",
-            "--val-fraction",
-            "0.34",
-        ]
-    )
-    assert code == 2
-    err = capsys.readouterr().err
-    assert "best.ckpt" in err and "deepglobe" in err
 
 
 def test_fine_tuning_keeps_the_checkpoint_normalisation(

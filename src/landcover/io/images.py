@@ -109,10 +109,10 @@ def read_mask_rgb(path: str | Path) -> np.ndarray:
     p = check_file(path)
     if p.suffix.lower() in RASTER_SUFFIXES:
         return _read_raster_rgb(p, None)
-    return _read_pil(p, mode="RGB")
+    return _read_pil(p, mode="RGB", note=logging.DEBUG)  # palette masks are the norm
 
 
-def _read_pil(p: Path, mode: str, warn_grey: bool = False) -> np.ndarray:
+def _read_pil(p: Path, mode: str, warn_grey: bool = False, note: int = logging.INFO) -> np.ndarray:
     from PIL import UnidentifiedImageError
 
     try:
@@ -126,7 +126,7 @@ def _read_pil(p: Path, mode: str, warn_grey: bool = False) -> np.ndarray:
             if im.mode != mode:
                 if im.mode not in ("RGB", "RGBA", "L", "LA", "P", "PA", "1", "CMYK", "YCbCr"):
                     raise LandcoverError(f"unsupported image mode {im.mode}", p)
-                log.info("%s: converted %s image to %s", p, im.mode, mode)
+                log.log(note, "%s: converted %s image to %s", p, im.mode, mode)
                 im = im.convert(mode)
             return np.asarray(im, dtype=np.uint8).copy()
     except LandcoverError:

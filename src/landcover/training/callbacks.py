@@ -1,4 +1,4 @@
-"""Callbacks writing ``metrics.csv`` and ``curves.png`` once per epoch.
+"""Callbacks: ``metrics.csv`` and ``curves.png`` once per epoch; a frozen encoder at first.
 
 The history lives in the callback's state, which Lightning saves in every checkpoint, so a
 resumed run continues the same table.
@@ -105,6 +105,56 @@ class MetricsHistory(L.Callback):
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.rows = list(state_dict.get("rows", []))
         self.elapsed = float(state_dict.get("elapsed", 0.0))
+
+
+class FreezeEncoder(L.Callback):
+    """Keep the encoder's weights as they are for the first ``epochs`` epochs, then train them.
+
+    While frozen, the encoder's parameters have ``requires_grad`` off: they get no gradient, so
+    the optimiser (which holds every parameter) leaves them untouched -- Adam and AdamW skip a
+    parameter without gradient, weight decay included. Its batch-norm layers stay in training
+    mode: their running statistics follow the new data from the start, so nothing changes
+    abruptly when the encoder is unfrozen (keeping the old statistics while the decoder adapted,
+    then switching, took one short Dubai fine-tune from 0.21 to 0.07 validation mIoU). The
+    encoder is found per architecture (:func:`landcover.models.parts.part_names`) in the
+    module's ``model`` (``meta.arch``). The epoch decides (not a state), so a resumed run freezes
+    exactly when a fresh one would.
+
+    Args:
+        epochs: number of epochs with a frozen encoder.
+    """
+
+    def __init__(self, epochs: int) -> None:
+        self.epochs = epochs
+        self.frozen = False
+        self._params: list[Any] = []
+
+    def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        from landcover.models.parts import part_names
+
+        module: Any = pl_module  # a SegmentationModule: its network and model contract
+        params = dict(module.model.named_parameters())
+        self._params = [params[n] for n in part_names(params, module.meta.arch, "encoder")]
+
+    def on_train_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        frozen = trainer.current_epoch < self.epochs
+        if frozen and not self.frozen:
+            log.info(
+                "encoder frozen for the first %d epoch(s) (%d tensors): training the decoder "
+                "and head only",
+                self.epochs,
+                len(self._params),
+            )
+        elif self.frozen and not frozen:
+            log.info("epoch %d: encoder unfrozen, training the whole model", self.epochs + 1)
+        self.frozen = frozen
+        for p in self._params:
+            p.requires_grad_(not frozen)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        for p in self._params:  # the model leaves training whole
+            p.requires_grad_(True)
+        self.frozen = False
 
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:

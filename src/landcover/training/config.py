@@ -131,7 +131,16 @@ class TrainConfig:
         None, "encoder initialisation: null (random), imagenet, or a weights file path"
     )
     init_checkpoint: str | None = opt(
-        None, "start from the weights of a landcover checkpoint (fine-tuning)"
+        None,
+        "fine-tune: start from a landcover checkpoint (.ckpt, .pt) or a bundled model's name "
+        "(e.g. deepglobe-fpn-lite0, see 'landcover models'); same --model as it; data of "
+        "another class schema keep its encoder and decoder and get a new head",
+    )
+    freeze_encoder_epochs: int = opt(
+        0,
+        "keep the encoder's weights fixed for the first N epochs, training decoder and head "
+        "only (fine-tuning; batch-norm statistics still follow the data); 0 = off",
+        ge=0,
     )
     crop_mode: str = opt(
         "crop",

@@ -110,6 +110,24 @@ def pad_to_multiple(
     return image, labels
 
 
+def pad_collate(
+    samples: Sequence[tuple[torch.Tensor, torch.Tensor]], fill: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Stack whole images of different sizes into one batch, padded to the largest.
+
+    Padding goes bottom and right: images with 0, labels with ``fill`` (the schema's fill
+    index, ignored by loss and metrics). Use as ``functools.partial(pad_collate, fill=...)``.
+    """
+    h = max(int(image.shape[1]) for image, _ in samples)
+    w = max(int(image.shape[2]) for image, _ in samples)
+    images = torch.zeros((len(samples), samples[0][0].shape[0], h, w), dtype=samples[0][0].dtype)
+    labels = torch.full((len(samples), h, w), fill, dtype=samples[0][1].dtype)
+    for i, (image, label) in enumerate(samples):
+        images[i, :, : image.shape[1], : image.shape[2]] = image
+        labels[i, : label.shape[0], : label.shape[1]] = label
+    return images, labels
+
+
 def class_frequencies(dataset: PairDataset, num_classes: int) -> np.ndarray:
     """Pixel count per class over ``dataset``'s masks (before transforms)."""
     counts = np.zeros(num_classes, dtype=np.int64)

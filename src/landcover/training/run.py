@@ -7,6 +7,7 @@ A run folder holds ``checkpoints/best.ckpt`` and ``checkpoints/last.ckpt``, ``me
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import shutil
 from dataclasses import dataclass
@@ -61,6 +62,10 @@ def train(
 
     data_dir(config)  # before the run folder is made
     schema = get_schema(config.schema)
+    if config.init_checkpoint and not resume:
+        from landcover.training.finetune import read_init_checkpoint
+
+        read_init_checkpoint(config.init_checkpoint, config.model, config.model_kwargs)
     out = Path(out)
     ckpt_dir = prepare_run_folder(out, config, schema, resume, overwrite)
     with scoped_process_settings(config.threads):
@@ -234,6 +239,10 @@ def make_callbacks(cfg: TrainConfig, out: Path, ckpt_dir: Path) -> list[Any]:
         ),
         MetricsHistory(out),
     ]
+    if cfg.freeze_encoder_epochs:
+        from landcover.training.callbacks import FreezeEncoder
+
+        callbacks.append(FreezeEncoder(cfg.freeze_encoder_epochs))
     if cfg.checkpoint_minutes:
         callbacks.append(
             ModelCheckpoint(
@@ -347,7 +356,7 @@ def make_loaders(
     from torch.utils.data import DataLoader
 
     from landcover.training.augment import train_transform, val_transform
-    from landcover.training.dataset import PairDataset
+    from landcover.training.dataset import PairDataset, pad_collate
 
     fill = schema.fill_index
     train_set = PairDataset(
@@ -382,7 +391,13 @@ def make_loaders(
         generator=torch.Generator().manual_seed(cfg.seed),
         **common,
     )
-    val_loader = DataLoader(val_set, batch_size=cfg.val_batch_size, shuffle=False, **common)
+    val_loader = DataLoader(
+        val_set,
+        batch_size=cfg.val_batch_size,
+        shuffle=False,
+        collate_fn=functools.partial(pad_collate, fill=fill),  # whole images of any size
+        **common,
+    )
     return train_loader, val_loader, train_set
 
 
@@ -403,9 +418,15 @@ def resolve_normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tupl
     if cfg.normalize == "half":
         return HALF, HALF
     if cfg.normalize == "auto" and cfg.init_checkpoint:
-        from landcover.models.checkpoint import read_checkpoint
+        from landcover.training.finetune import read_init_checkpoint
 
-        _, meta = read_checkpoint(cfg.init_checkpoint)
+        _, meta = read_init_checkpoint(cfg.init_checkpoint, cfg.model, cfg.model_kwargs)
+        log.info(
+            "normalisation: the checkpoint's (mean %s, std %s), which its weights expect "
+            "(normalize: imagenet, half or data to change it)",
+            _rounded(meta.mean),
+            _rounded(meta.std),
+        )
         return tuple(meta.mean), tuple(meta.std)
     if cfg.normalize == "auto":
         _, encoder = parse_name(cfg.model)
@@ -413,6 +434,10 @@ def resolve_normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tupl
         if pre is not None:
             return pre
     return channel_stats(train_set)
+
+
+def _rounded(values: tuple[float, ...]) -> list[float]:
+    return [round(float(v), 4) for v in values]
 
 
 def resolve_class_weights(
@@ -460,20 +485,22 @@ def resolve_precision(precision: str) -> str:
 
 
 def init_weights(model: Any, cfg: TrainConfig, schema: ClassSchema) -> None:
-    """Initialise a new model from ``cfg.init_checkpoint`` or ``cfg.encoder_weights``."""
+    """Initialise a new model from ``cfg.init_checkpoint`` or ``cfg.encoder_weights``.
+
+    A checkpoint of another class schema gives all but the head
+    (:func:`~landcover.training.finetune.init_from_checkpoint`).
+    """
     from landcover.models.registry import parse_name
 
     if cfg.init_checkpoint:
-        from landcover.models.checkpoint import read_checkpoint
-        from landcover.models.meta import check_schema
+        from landcover.training.finetune import init_from_checkpoint
 
-        state, meta = read_checkpoint(cfg.init_checkpoint)
-        check_schema(meta, schema, cfg.init_checkpoint)
-        if meta.arch != cfg.model:
-            raise LandcoverError(
-                f"checkpoint is a {meta.arch!r}, config says {cfg.model!r}", cfg.init_checkpoint
+        init_from_checkpoint(model, cfg.init_checkpoint, cfg.model, cfg.model_kwargs, schema)
+        if cfg.encoder_weights:
+            log.warning(
+                "encoder_weights %s not used: init_checkpoint gives the encoder",
+                cfg.encoder_weights,
             )
-        model.load_state_dict(state)
         return
     if cfg.encoder_weights:
         from landcover.models.pretrained import load_encoder_weights
