@@ -23,8 +23,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "from the pixels). Writes per image <stem>_classes.tif (uint8 classes, the input's "
         "size, CRS and transform, colour table, nodata kept; with <stem>_classes.qml and "
         "<stem>_classes.tif.aux.xml so that QGIS shows the class names), <stem>_color.png, "
-        "<stem>_overlay.jpg and <stem>_areas.json, plus areas.csv for the run. Large GeoTIFFs "
-        "are read and written block by block: memory does not grow with the raster.",
+        "<stem>_overlay.jpg and <stem>_areas.json, plus areas.csv for the run; class rasters "
+        "are Cloud-Optimized GeoTIFFs, and a georeferenced run also gets a VRT mosaic per CRS "
+        "and a STAC collection. Large GeoTIFFs are read and written block by block: memory "
+        "does not grow with the raster. A run is resumable: the same command again skips the "
+        "scenes already done (landcover status OUT lists them).",
         formatter_class=HelpFormatter,
     )
     p.add_argument(
