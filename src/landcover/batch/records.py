@@ -70,6 +70,12 @@ class RunFolder:
         return self.records / state / f"{stem}.json"
 
 
+def read_run(out: str | Path) -> dict[str, Any] | None:
+    """The ``run.json`` of the run in ``out`` (fingerprint and inputs), or ``None``."""
+    run_json = Path(out) / RECORDS / RUN_JSON
+    return json.loads(run_json.read_text()) if run_json.is_file() else None
+
+
 def claim_run(
     out: str | Path,
     fp: dict[str, Any],
@@ -85,7 +91,7 @@ def claim_run(
     """
     folder = RunFolder(Path(out))
     run_json = folder.records / RUN_JSON
-    old = json.loads(run_json.read_text()) if run_json.is_file() else None
+    old = read_run(folder.path)
     if old is None or overwrite:
         prepare_output_dir(folder.path, output_patterns, overwrite)
         if folder.records.is_dir():
@@ -143,10 +149,10 @@ class RunStatus:
 def run_status(out: str | Path) -> RunStatus:
     """The state of every scene of the run in ``out`` (``landcover status``)."""
     folder = RunFolder(Path(out))
-    run_json = folder.records / RUN_JSON
-    if not run_json.is_file():
+    run = read_run(folder.path)
+    if run is None:
         raise InputError("no landcover run here (no .landcover/run.json)", out)
-    inputs = json.loads(run_json.read_text())["inputs"]
+    inputs = run["inputs"]
     done = [s for s in sorted(inputs) if is_done(folder, s)]
     failed = {s: r.get("reason", "") for s, r in read_records(folder, "failed").items()}
     failed = {s: r for s, r in failed.items() if s not in done}

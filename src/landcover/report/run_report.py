@@ -84,12 +84,10 @@ def write_run_report(
 
 def recorded_model(run_dir: Path) -> str | None:
     """``file (precision)`` of the model a resumable ``predict`` run recorded, if any."""
-    import json
+    from landcover.batch.records import read_run
 
-    run_json = run_dir / ".landcover" / "run.json"
-    if not run_json.is_file():
-        return None
-    fp = json.loads(run_json.read_text()).get("fingerprint", {})
+    run = read_run(run_dir)
+    fp = run.get("fingerprint", {}) if run else {}
     name, precision = fp.get("model_file"), fp.get("options", {}).get("precision")
     return None if not name else f"{name} ({precision})" if precision else name
 
