@@ -17,7 +17,7 @@ def train_transform(
     crop_mode: str,
     size: int,
     fill_label: int,
-    scale_jitter: float = 0.0,
+    scale_jitter: float | list[float] = 0.0,
     color_jitter: float = 0.2,
     seed: int | None = None,
     saturation_jitter: float = 0.0,
@@ -30,7 +30,8 @@ def train_transform(
             smaller) or ``resize`` (the whole image resized to ``size``).
         size: output side in pixels.
         fill_label: label given to padded pixels (ignored by loss and metrics).
-        scale_jitter: random rescale amplitude (0.2 = +-20 %), 0 = off.
+        scale_jitter: random rescale, uniform: an amplitude (0.2 = x0.8..1.2) or two factors
+            ``[min, max]``; 0 = off.
         color_jitter: brightness/contrast amplitude, 0 = off.
         seed: seed of the augmentation random generator (reproducible runs).
         saturation_jitter: saturation factor amplitude (0.3 = x0.7..1.3), 0 = off.
@@ -51,15 +52,18 @@ def train_transform(
     return apply
 
 
-def _geometry_steps(crop_mode: str, size: int, fill_label: int, scale_jitter: float) -> list:
+def _geometry_steps(
+    crop_mode: str, size: int, fill_label: int, scale_jitter: float | list[float]
+) -> list:
     """Scale jitter, crop (padded) or resize to ``size``, flips and quarter turns."""
     import albumentations as A
 
     steps: list = []
-    if scale_jitter > 0:
+    if isinstance(scale_jitter, list) or scale_jitter > 0:
+        low, high = scale_factors(scale_jitter)
         steps.append(
             A.RandomScale(
-                scale_limit=scale_jitter,
+                scale_limit=(low - 1, high - 1),  # albumentations adds 1 to both
                 interpolation=cv2.INTER_LINEAR,
                 mask_interpolation=cv2.INTER_NEAREST,
                 p=1.0,
@@ -77,6 +81,13 @@ def _geometry_steps(crop_mode: str, size: int, fill_label: int, scale_jitter: fl
             A.Resize(size, size, interpolation=cv2.INTER_AREA, mask_interpolation=cv2.INTER_NEAREST)
         )
     return [*steps, A.HorizontalFlip(), A.VerticalFlip(), A.RandomRotate90()]
+
+
+def scale_factors(scale_jitter: float | list[float]) -> tuple[float, float]:
+    """The smallest and largest rescale factor of a ``scale_jitter`` option."""
+    if isinstance(scale_jitter, list):
+        return float(scale_jitter[0]), float(scale_jitter[1])
+    return 1.0 - scale_jitter, 1.0 + scale_jitter
 
 
 def _colour_steps(color_jitter: float, saturation_jitter: float, hue_jitter: float) -> list:

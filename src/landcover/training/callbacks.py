@@ -1,4 +1,4 @@
-"""Callbacks: ``metrics.csv`` and ``curves.png`` once per epoch; a frozen encoder at first.
+"""Callbacks: ``metrics.csv`` and ``curves.png`` per epoch; a frozen encoder at first; weight EMA.
 
 The history lives in the callback's state, which Lightning saves in every checkpoint, so a
 resumed run continues the same table.
@@ -155,6 +155,20 @@ class FreezeEncoder(L.Callback):
         for p in self._params:  # the model leaves training whole
             p.requires_grad_(True)
         self.frozen = False
+
+
+def weight_ema(decay: float) -> L.Callback:
+    """Lightning's :class:`WeightAveraging` as an exponential moving average (``decay`` a step).
+
+    The average is updated after every optimiser step; validation, saved checkpoints
+    (``best.ckpt``, ``last.ckpt``) and the model left after training hold the averaged weights
+    (batch-norm statistics averaged too), and a resumed run continues both the raw weights and
+    the average.
+    """
+    from lightning.pytorch.callbacks import WeightAveraging
+    from torch.optim.swa_utils import get_ema_avg_fn
+
+    return WeightAveraging(avg_fn=get_ema_avg_fn(decay))
 
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:

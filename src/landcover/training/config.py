@@ -74,6 +74,12 @@ def _check_class_weights(value: Any) -> str | None:
     return None
 
 
+def _check_scale_jitter(value: Any) -> str | None:
+    if isinstance(value, list) and not (len(value) == 2 and 0 < value[0] < value[1]):
+        return "must be an amplitude in [0, 1) or two factors 0 < MIN < MAX"
+    return None
+
+
 def _check_limit(value: Any) -> str | None:
     if isinstance(value, int) and value < 0:
         return "must be a batch count >= 0 or a fraction in [0, 1]"
@@ -148,8 +154,13 @@ class TrainConfig:
         choices=("crop", "resize"),
     )
     crop_size: int = opt(256, "training crop (or resize) size in pixels", gt=0, multiple_of=32)
-    scale_jitter: float = opt(
-        0.0, "random scale jitter amplitude (0.2 = +-20%), 0 = off", ge=0, lt=1
+    scale_jitter: float | list[float] = opt(
+        0.0,
+        "random rescale of each sample: an amplitude (0.2 = x0.8..1.2) or two factors MIN,MAX "
+        "(0.67,1.5: robust to a GSD off by 1.5x either way), 0 = off",
+        ge=0,
+        lt=1,
+        check=_check_scale_jitter,
     )
     color_jitter: float = opt(0.2, "brightness/contrast jitter amplitude, 0 = off", ge=0, le=1)
     saturation_jitter: float = opt(
@@ -183,6 +194,13 @@ class TrainConfig:
         "list, or 1,2,3 on the command line)",
         choices=("auto",),
         check=_check_class_weights,
+    )
+    ema: float | None = opt(
+        None,
+        "exponential moving average of the weights with this decay per step (e.g. 0.999): "
+        "validation, best.ckpt and the final model use the average; null = off",
+        gt=0,
+        lt=1,
     )
     grad_clip: float = opt(1.0, "gradient norm clipping (0 = off)", ge=0)
     precision: str = opt(

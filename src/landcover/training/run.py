@@ -243,6 +243,10 @@ def make_callbacks(cfg: TrainConfig, out: Path, ckpt_dir: Path) -> list[Any]:
         from landcover.training.callbacks import FreezeEncoder
 
         callbacks.append(FreezeEncoder(cfg.freeze_encoder_epochs))
+    if cfg.ema is not None:
+        from landcover.training.callbacks import weight_ema
+
+        callbacks.append(weight_ema(cfg.ema))
     if cfg.checkpoint_minutes:
         callbacks.append(
             ModelCheckpoint(
