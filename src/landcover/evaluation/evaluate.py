@@ -58,7 +58,6 @@ REPORT_FILES = (
     "index.html",
 )
 GALLERY_DIR = "gallery"
-ASSETS_DIR = "report_assets"  # the HTML page's files (landcover.report.assets)
 OFF_PALETTE_LIMIT = 0.5
 """Share of off-palette mask pixels above which a mask is taken to use another schema."""
 
@@ -103,6 +102,8 @@ def prepare_output(out: str | Path, overwrite: bool = False) -> Path:
         LandcoverError: when ``out`` is a file, holds a report (without ``overwrite``), or
             cannot be written.
     """
+    from landcover.report.assets import ASSETS_DIR
+
     out = Path(out)
     names = (*REPORT_FILES, GALLERY_DIR, ASSETS_DIR)
     prepare_output_dir(out, names, overwrite)
