@@ -67,6 +67,29 @@ seed: 0
 """
 
 
+def fit_random(module, callbacks: list, n: int = 4, classes: int = 5, epochs: int = 2):  # noqa: ANN001, ANN201
+    """Fit ``module`` for ``epochs`` on ``n`` random 32-px images (batches of 2) on the CPU,
+    with only ``callbacks`` (no logger, checkpoints or progress bar); the trainer."""
+    import lightning as L
+    import torch
+
+    torch.manual_seed(0)
+    images = torch.randint(0, 256, (n, 3, 32, 32), dtype=torch.uint8)
+    labels = torch.randint(0, classes, (n, 32, 32))
+    loader = torch.utils.data.DataLoader(list(zip(images, labels, strict=True)), batch_size=2)
+    trainer = L.Trainer(
+        max_epochs=epochs,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=callbacks,
+    )
+    trainer.fit(module, train_dataloaders=loader)
+    return trainer
+
+
 @pytest.fixture(scope="session")
 def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """``(data folder, split CSV, config YAML)`` of the tiny learnable dataset."""

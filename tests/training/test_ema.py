@@ -14,6 +14,8 @@ from landcover.schema import DUBAI
 from landcover.training.augment import scale_factors, train_transform
 from landcover.training.config import TrainConfig
 
+from .conftest import fit_random
+
 
 def test_the_model_after_training_is_the_moving_average_of_every_step() -> None:
     """ema_1 = p_1, ema_k = d * ema_(k-1) + (1 - d) * p_k over the optimiser steps."""
@@ -33,20 +35,7 @@ def test_the_model_after_training_is_the_moving_average_of_every_step() -> None:
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
             steps.append({k: p.detach().clone() for k, p in pl_module.model.named_parameters()})
 
-    torch.manual_seed(0)
-    images = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8)
-    labels = torch.randint(0, 5, (6, 32, 32))
-    loader = torch.utils.data.DataLoader(list(zip(images, labels, strict=True)), batch_size=2)
-    trainer = L.Trainer(
-        max_epochs=2,
-        accelerator="cpu",
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        callbacks=[Snapshot(), weight_ema(decay)],
-    )
-    trainer.fit(module, train_dataloaders=loader)
+    fit_random(module, [Snapshot(), weight_ema(decay)], n=6)
     assert len(steps) == 6
     expected = dict(steps[0])
     for step in steps[1:]:

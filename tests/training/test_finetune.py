@@ -21,7 +21,7 @@ from landcover.models.parts import part_names
 from landcover.models.registry import create_model
 from landcover.schema import DUBAI, get_schema
 
-from .conftest import write_split_csv
+from .conftest import fit_random, write_split_csv
 
 FARM_YAML = """\
 name: farm
@@ -191,21 +191,8 @@ def test_the_encoder_trains_again_after_the_frozen_epochs() -> None:
         def on_train_epoch_end(self, trainer, pl_module) -> None:
             seen.append({k: v.clone() for k, v in pl_module.model.state_dict().items()})
 
-    torch.manual_seed(0)
-    images = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
-    labels = torch.randint(0, 5, (4, 32, 32))
-    loader = torch.utils.data.DataLoader(list(zip(images, labels, strict=True)), batch_size=2)
     start = {k: v.clone() for k, v in module.model.state_dict().items()}
-    trainer = L.Trainer(
-        max_epochs=2,
-        accelerator="cpu",
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        callbacks=[FreezeEncoder(1), Snapshot()],
-    )
-    trainer.fit(module, train_dataloaders=loader)
+    trainer = fit_random(module, [FreezeEncoder(1), Snapshot()])
     params = trainer.optimizers[0].param_groups[0]["params"]
     assert len(params) == len(list(module.parameters()))  # the optimiser holds all of them
     names = dict(module.model.named_parameters())
