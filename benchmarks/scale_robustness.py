@@ -10,7 +10,8 @@ classes (``unknown`` left out), predicting exactly as ``predict`` does (:func:`p
 Sets: the 168 unseen quadrants (1.195 m) and the 5 full tiles (0.5 m) of
 ``../shared/data/deepglobe`` (``--quadrants N`` for fewer quadrants).
 
-Run: ``.venv/bin/python benchmarks/scale_robustness.py [--model FILE] [--factors 0.8 1.5]``
+Run: ``.venv/bin/python benchmarks/scale_robustness.py [--model FILE] [--factors 0.8 1.5]
+[--sets quadrants]``
 """
 
 from __future__ import annotations
@@ -58,13 +59,21 @@ def main() -> None:
     ap.add_argument("--model", help="model file or bundled name (default: the bundled model)")
     ap.add_argument("--factors", type=float, nargs="+", default=[0.67, 0.8, 1.25, 1.5])
     ap.add_argument("--quadrants", type=int, default=168, help="unseen quadrants to use")
+    ap.add_argument(
+        "--sets",
+        nargs="+",
+        choices=("quadrants", "tiles"),
+        default=["quadrants", "tiles"],
+        help="which sets (choose candidates without the full tiles: score those once, at the end)",
+    )
     args = ap.parse_args()
     predictor = load_predictor(args.model)
     name = getattr(predictor, "path", Path(str(args.model))).name
     print(f"model: {name} ({getattr(predictor, 'precision', '')})")
     print("| set | input GSD / given | mIoU, told nominal | loss | mIoU, told true | seconds |")
     print("|---|---|---|---|---|---|")
-    chosen = {"full tiles, 0.5 m", "unseen quadrants, 1.195 m"}
+    names = {"tiles": "full tiles, 0.5 m", "quadrants": "unseen quadrants, 1.195 m"}
+    chosen = {names[s] for s in args.sets}
     for set_name, images, native, _ in sets(args.quadrants):
         if set_name not in chosen:
             continue
