@@ -90,7 +90,6 @@ def claim_run(
     folder holding outputs but no records (an older run) is refused likewise.
     """
     folder = RunFolder(Path(out))
-    run_json = folder.records / RUN_JSON
     old = read_run(folder.path)
     if old is None or overwrite:
         prepare_output_dir(folder.path, output_patterns, overwrite)
@@ -106,7 +105,8 @@ def claim_run(
         (folder.records / state).mkdir(parents=True, exist_ok=True)
     known = dict(old["inputs"]) if old and not overwrite else {}
     known.update(inputs)
-    write_text_atomic(run_json, json.dumps({"fingerprint": fp, "inputs": known}, indent=1))
+    run = {"fingerprint": fp, "inputs": known}
+    write_text_atomic(folder.records / RUN_JSON, json.dumps(run, indent=1))
     return folder
 
 

@@ -59,8 +59,8 @@ def _geometry_steps(
     import albumentations as A
 
     steps: list = []
-    if isinstance(scale_jitter, list) or scale_jitter > 0:
-        low, high = scale_factors(scale_jitter)
+    low, high = scale_factors(scale_jitter)
+    if (low, high) != (1.0, 1.0):
         steps.append(
             A.RandomScale(
                 scale_limit=(low - 1, high - 1),  # albumentations adds 1 to both
