@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from landcover.batch.cog import to_cog
+from landcover.batch.catalog import write_catalog
+from landcover.batch.cog import cog_outputs
 from landcover.batch.records import (
     RunFolder,
     claim_run,
@@ -90,9 +91,7 @@ def record_outcome(
         return "failed", _failed(folder, stem, path, e.message)
     except OSError as e:  # rasterio's read errors on a truncated raster among them
         return "failed", _failed(folder, stem, path, f"read or write failed ({e})")
-    classes = next((p for p in scene.outputs if p.name.endswith("_classes.tif")), None)
-    if classes is not None:
-        to_cog(classes)  # overviews for large areas; pixels, colours and legend kept
+    cog_outputs(scene.outputs)  # overviews for large areas; pixels, colours and legend kept
     record = {
         "stem": stem,
         "input": str(path),
@@ -175,27 +174,6 @@ def predict_many(
     result = _collect(folder, set(inputs_by_stem), failures)
     result.catalog = write_catalog(folder, [s.stem for s in result.scenes])
     return result
-
-
-def write_catalog(folder: RunFolder, stems: Sequence[str]) -> list[Path]:
-    """The VRT mosaics (one per CRS) and the STAC collection over the done scenes' class
-    rasters, rebuilt from the done records; nothing when no scene is georeferenced."""
-    from landcover.batch.mosaic import build_vrt
-    from landcover.batch.stac import scene_info, write_stac
-    from landcover.io.ground import is_georeferenced
-    from landcover.io.raster import open_raster
-
-    rasters = []
-    for stem in sorted(stems):
-        path = folder.path / f"{stem}_classes.tif"
-        with open_raster(path) as src:
-            if is_georeferenced(src.crs, src.transform):
-                rasters.append(path)
-    if not rasters:
-        return []
-    vrts = build_vrt(rasters, folder.path, overwrite=True)
-    stac = write_stac(folder.path, [scene_info(p) for p in rasters], overwrite=True)
-    return [*vrts, stac]
 
 
 def _execute(

@@ -28,6 +28,14 @@ DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 RAT_INTEGER, RAT_STRING = 0, 2
 RAT_MINMAX, RAT_NAME, RAT_RED, RAT_GREEN, RAT_BLUE = 5, 2, 6, 7, 8
 OUTLINE_DARKEN = 0.6
+# The confidence ramp: probability, colour (ColorBrewer RdYlGn: unsure red, sure green).
+CONFIDENCE_RAMP = (
+    (0.0, "#d7191c"),
+    (0.25, "#fdae61"),
+    (0.5, "#ffffbf"),
+    (0.75, "#a6d96a"),
+    (1.0, "#1a9641"),
+)
 
 
 def _classes(legend: Legend) -> Iterable[tuple[int, str, tuple[int, int, int]]]:
@@ -69,6 +77,53 @@ def raster_qml(legend: Legend) -> str:
     ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
     ET.SubElement(root, "blendMode").text = "0"
     return DOCTYPE + _xml(root)
+
+
+def confidence_qml() -> str:
+    """A QGIS style (QML) for a confidence raster (uint8, 255 = probability 1.0, 0 = nodata):
+    a red-to-green ramp over 1..255 whose legend reads in probabilities."""
+    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="AllStyleCategories")
+    pipe = ET.SubElement(root, "pipe")
+    renderer = ET.SubElement(
+        pipe,
+        "rasterrenderer",
+        type="singlebandpseudocolor",
+        band="1",
+        opacity="1",
+        alphaBand="-1",
+        classificationMin="1",
+        classificationMax="255",
+        nodataColor="",
+    )
+    ET.SubElement(renderer, "rasterTransparency")
+    origin = ET.SubElement(renderer, "minMaxOrigin")
+    ET.SubElement(origin, "limits").text = "None"  # the fixed 1..255, never a stretch
+    ET.SubElement(origin, "extent").text = "WholeRaster"
+    shader = ET.SubElement(ET.SubElement(renderer, "rastershader"), "colorrampshader")
+    shader.attrib.update(
+        colorRampType="INTERPOLATED",
+        classificationMode="1",
+        clip="0",
+        minimumValue="1",
+        maximumValue="255",
+        labelPrecision="2",
+    )
+    for p, color in CONFIDENCE_RAMP:
+        value = max(1, round(p * 255))
+        label = f"probability {p:.2f} (pixel {value})"
+        ET.SubElement(shader, "item", value=str(value), color=color, label=label, alpha="255")
+    ET.SubElement(pipe, "brightnesscontrast", brightness="0", contrast="0", gamma="1")
+    ET.SubElement(pipe, "huesaturation", saturation="0", grayscaleMode="0", colorizeOn="0")
+    ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
+    ET.SubElement(root, "blendMode").text = "0"
+    return DOCTYPE + _xml(root)
+
+
+def write_confidence_style(tif: str | Path) -> list[Path]:
+    """Write ``<stem>.qml`` (:func:`confidence_qml`) beside a confidence raster; return it."""
+    qml = Path(tif).with_suffix(".qml")
+    write_text_atomic(qml, confidence_qml())
+    return [qml]
 
 
 def raster_aux_xml(legend: Legend, existing: str | None = None) -> str:
