@@ -17,6 +17,7 @@ from typing import Any
 
 from landcover.batch.catalog import write_catalog
 from landcover.batch.cog import cog_outputs
+from landcover.batch.lock import run_lock
 from landcover.batch.records import (
     RunFolder,
     claim_run,
@@ -161,18 +162,19 @@ def predict_many(
     fp_options["precision"] = getattr(predictor, "precision", spec.precision)
     fp = fingerprint(getattr(predictor, "path", None), fp_options)
     inputs_by_stem = {stems[f]: str(f) for f in files}
-    folder = claim_run(out, fp, inputs_by_stem, OUTPUT_PATTERNS, overwrite)
-    remove_stale_temps(folder.path)
-    todo = [f for f in files if not is_done(folder, stems[f])]
-    if len(todo) < len(files):
-        log.info("resuming: %d of %d scenes already done", len(files) - len(todo), len(files))
-    tasks = [(str(f), str(folder.path), stems[f]) for f in todo]
-    split = {} if split_pixels is None else {"split_pixels": split_pixels}
-    results = _execute(predictor, spec, executor, tasks, options, progress, split)
-    failures = [(Path(r["input"]), r["reason"]) for state, r in results if state == "failed"]
-    remove_stale_temps(folder.path)
-    result = _collect(folder, set(inputs_by_stem), failures)
-    result.catalog = write_catalog(folder, [s.stem for s in result.scenes])
+    with run_lock(out):  # one run per folder at a time
+        folder = claim_run(out, fp, inputs_by_stem, OUTPUT_PATTERNS, overwrite)
+        remove_stale_temps(folder.path)
+        todo = [f for f in files if not is_done(folder, stems[f])]
+        if len(todo) < len(files):
+            log.info("resuming: %d of %d scenes already done", len(files) - len(todo), len(files))
+        tasks = [(str(f), str(folder.path), stems[f]) for f in todo]
+        split = {} if split_pixels is None else {"split_pixels": split_pixels}
+        results = _execute(predictor, spec, executor, tasks, options, progress, split)
+        failures = [(Path(r["input"]), r["reason"]) for state, r in results if state == "failed"]
+        remove_stale_temps(folder.path)
+        result = _collect(folder, set(inputs_by_stem), failures)
+        result.catalog = write_catalog(folder, [s.stem for s in result.scenes])
     return result
 
 
