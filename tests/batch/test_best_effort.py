@@ -12,7 +12,7 @@ import pytest
 import rasterio
 from rasterio import Affine
 
-from landcover.batch.cog import cog_outputs, is_cog
+from landcover.batch.cog import finish_rasters, is_cog
 from landcover.cli import main
 from tests.inference.conftest import coded_image, make_onnx, write_geotiff
 
@@ -39,6 +39,9 @@ def test_a_rotated_scene_alone_maps_and_the_run_exits_0(
     with rasterio.open(out / "rot_classes.tif") as src:
         assert src.transform.almost_equals(ROTATED) and (src.width, src.height) == (80, 64)
     assert not list(out.glob("*.vrt"))
+    assert is_cog(out / "rot_confidence.tif") and (out / "rot_confidence.qml").is_file()
+    record = json.loads((out / ".landcover/done/rot.json").read_text())
+    assert "rot_confidence.qml" in record["outputs"]
     assert (out / "collection.json").is_file()  # STAC places a rotated scene by its outline
     areas = json.loads((out / "rot_areas.json").read_text())
     hectares = sum(c["hectares"] for c in areas["classes"]) + areas.get("nodata_hectares", 0)
@@ -64,7 +67,7 @@ def test_overviews_are_best_effort(tmp_path: Path, caplog: pytest.LogCaptureFixt
     data[0, :, :500] = 0  # nodata: left out of the averaged overviews
     write_geotiff(conf, data, nodata=0)
     with caplog.at_level(logging.WARNING):
-        cog_outputs([broken, conf])
+        assert finish_rasters([broken, conf]) == [tmp_path / "x_confidence.qml"]
     assert f"{broken}: no overviews" in caplog.text
     assert is_cog(conf)
     with rasterio.open(conf) as src:

@@ -14,7 +14,7 @@ whole file. Choices for class rasters:
 - The confidence raster (a continuous 0-1 value, 0 = nodata) gets ``AVERAGE`` overviews
   instead (:data:`OVERVIEW_RESAMPLING`).
 
-Overviews are an extra: :func:`cog_outputs` keeps a plain GeoTIFF, with a warning, when the
+Overviews are an extra: :func:`finish_rasters` keeps a plain GeoTIFF, with a warning, when the
 rewrite fails, so that it never fails a scene.
 
 GDAL streams the copy tile by tile through its block cache (capped at :data:`GDAL_CACHE_MB`),
@@ -29,6 +29,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from landcover.errors import LandcoverIOError
+from landcover.gis.styles import write_confidence_style
 from landcover.io.atomic import prepare_output_file, publish, reserve_temp
 from landcover.io.raster import open_raster
 
@@ -44,7 +45,8 @@ GEOTIFF_MEDIA_TYPE = "image/tiff; application=geotiff"
 GDAL_TEMP_SUFFIXES = (".ovr.tmp", ".tmp")
 PAM_SUFFIX = ".aux.xml"
 # The outputs rewritten as COGs after a scene, by name ending, and their overview resampling.
-OVERVIEW_RESAMPLING = {"_classes.tif": "MODE", "_confidence.tif": "AVERAGE"}
+CONFIDENCE_SUFFIX = "_confidence.tif"
+OVERVIEW_RESAMPLING = {"_classes.tif": "MODE", CONFIDENCE_SUFFIX: "AVERAGE"}
 
 
 def is_cog(path: str | Path) -> bool:
@@ -116,10 +118,18 @@ def to_cog(
     return target
 
 
-def cog_outputs(outputs: Iterable[Path]) -> None:
+def finish_rasters(outputs: Iterable[Path]) -> list[Path]:
     """Rewrite a scene's class and confidence rasters as COGs (:data:`OVERVIEW_RESAMPLING`),
-    best effort: a raster that cannot be rewritten stays a plain GeoTIFF, with a warning."""
+    best effort: a raster that cannot be rewritten stays a plain GeoTIFF, with a warning.
+    The confidence raster also gets its QGIS style (a labelled 0-1 ramp).
+
+    Returns:
+        The files added (the confidence raster's ``.qml``).
+    """
+    added = []
     for path in outputs:
+        if path.name.endswith(CONFIDENCE_SUFFIX):
+            added += write_confidence_style(path)
         resampling = next(
             (r for end, r in OVERVIEW_RESAMPLING.items() if path.name.endswith(end)), None
         )
@@ -129,6 +139,7 @@ def cog_outputs(outputs: Iterable[Path]) -> None:
             to_cog(path, resampling=resampling)
         except LandcoverIOError as e:
             log.warning("%s: no overviews (%s)", path, e.message)
+    return added
 
 
 def _copy_as_cog(src_path: Path, dst: Path, blocksize: int, resampling: str) -> None:

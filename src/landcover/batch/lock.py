@@ -1,8 +1,9 @@
 """One run per output folder at a time: an OS advisory lock on ``<out>/.landcover.lock``.
 
-The lock is ``fcntl.flock`` on the lock file, held while the run works. The operating system
-releases it when the process ends in any way (``kill -9`` and power loss included), so a
-crashed run never leaves the folder blocked: the file may stay, but no one holds it. The file
+The lock is ``fcntl.flock`` on the lock file, held while the run works and removed at its end.
+The operating system releases the lock when the process ends in any way (``kill -9`` and power
+loss included), so a crashed run never leaves the folder blocked: its file stays, but no one
+holds it, and the next run takes it. The file
 says who holds it (process id, host, start time), which a refused run names. NFS and other
 network file systems may not honour ``flock``; on Windows (no ``fcntl``) no lock is taken.
 """
@@ -32,7 +33,8 @@ LOCK_FILE = ".landcover.lock"
 
 @contextmanager
 def run_lock(out: str | Path) -> Iterator[Path]:
-    """Hold the output folder ``out`` (created if missing) for this run.
+    """Hold the output folder ``out`` (created if missing) for this run; the lock file is
+    removed when the run ends normally.
 
     Yields:
         The lock file.
@@ -43,17 +45,40 @@ def run_lock(out: str | Path) -> Iterator[Path]:
     """
     folder = Path(out)
     path = folder / LOCK_FILE
+    fd = _locked_fd(folder, path)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as e:
-        raise LandcoverIOError(f"cannot create the run's lock file ({e.strerror})", folder) from e
-    try:
-        _acquire(fd, folder)
         _write_holder(fd)
         yield path
     finally:
+        path.unlink(missing_ok=True)  # before releasing: a waiting run then makes a new file
         os.close(fd)  # releases the lock
+
+
+def _locked_fd(folder: Path, path: Path) -> int:
+    """Open and lock ``path``; retried when the file was removed by its holder meanwhile."""
+    while True:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            message = f"cannot create the run's lock file ({e.strerror})"
+            raise LandcoverIOError(message, folder) from e
+        try:
+            _acquire(fd, folder)
+            if _same_file(fd, path):
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Whether ``path`` still names the open file ``fd`` (not removed or replaced)."""
+    try:
+        return os.path.samestat(os.fstat(fd), os.stat(path))
+    except FileNotFoundError:
+        return False
 
 
 def _acquire(fd: int, folder: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from landcover.batch.catalog import write_catalog
-from landcover.batch.cog import cog_outputs
+from landcover.batch.cog import finish_rasters
 from landcover.batch.lock import run_lock
 from landcover.batch.records import (
     RunFolder,
@@ -92,11 +92,12 @@ def record_outcome(
         return "failed", _failed(folder, stem, path, e.message)
     except OSError as e:  # rasterio's read errors on a truncated raster among them
         return "failed", _failed(folder, stem, path, f"read or write failed ({e})")
-    cog_outputs(scene.outputs)  # overviews for large areas; pixels, colours and legend kept
+    # Overviews for large areas (pixels, colours and legend kept) and the confidence's style.
+    outputs = [*scene.outputs, *finish_rasters(scene.outputs)]
     record = {
         "stem": stem,
         "input": str(path),
-        "outputs": [p.name for p in scene.outputs],
+        "outputs": [p.name for p in outputs],
         "areas": scene.areas,
         "gsd_m": scene.gsd.metres,
         "gsd_source": scene.gsd.source,

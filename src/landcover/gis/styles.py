@@ -15,7 +15,7 @@ Colours and names come from the raster's :class:`~landcover.io.legend.Legend`, t
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from landcover.errors import LandcoverIOError
@@ -38,10 +38,14 @@ CONFIDENCE_RAMP = (
 )
 
 
-def _classes(legend: Legend) -> Iterable[tuple[int, str, tuple[int, int, int]]]:
+def _classes(
+    legend: Legend, values: Collection[int] | None = None
+) -> Iterable[tuple[int, str, tuple[int, int, int]]]:
+    """Each class (value, name, colour), or only those among ``values``."""
     for value, name in enumerate(legend.names):
-        r, g, b = (int(c) for c in legend.colors[value])
-        yield value, name, (r, g, b)
+        if values is None or value in values:
+            r, g, b = (int(c) for c in legend.colors[value])
+            yield value, name, (r, g, b)
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -53,8 +57,9 @@ def _xml(root: ET.Element) -> str:
     return ET.tostring(root, encoding="unicode") + "\n"
 
 
-def raster_qml(legend: Legend) -> str:
-    """A QGIS style (QML) for a class raster: paletted renderer on band 1, one entry a class."""
+def raster_qml(legend: Legend, values: Collection[int] | None = None) -> str:
+    """A QGIS style (QML) for a class raster: paletted renderer on band 1, one entry a class
+    (only the ``values`` given, when given: QGIS's legend lists every entry)."""
     root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="AllStyleCategories")
     pipe = ET.SubElement(root, "pipe")
     renderer = ET.SubElement(
@@ -68,7 +73,7 @@ def raster_qml(legend: Legend) -> str:
     )
     ET.SubElement(renderer, "rasterTransparency")
     palette = ET.SubElement(renderer, "colorPalette")
-    for value, name, rgb in _classes(legend):
+    for value, name, rgb in _classes(legend, values):
         ET.SubElement(
             palette, "paletteEntry", value=str(value), color=_hex(rgb), label=name, alpha="255"
         )
@@ -126,12 +131,16 @@ def write_confidence_style(tif: str | Path) -> list[Path]:
     return [qml]
 
 
-def raster_aux_xml(legend: Legend, existing: str | None = None) -> str:
+def raster_aux_xml(
+    legend: Legend, existing: str | None = None, values: Collection[int] | None = None
+) -> str:
     """GDAL's ``.aux.xml`` for a class raster: category names and an attribute table on band 1.
 
     Args:
         legend: the classes.
         existing: the current ``.aux.xml`` text, whose other content is kept.
+        values: the attribute table's rows (default: every class); the category names
+            always name every class, so that every value stays named.
     """
     root = ET.fromstring(existing) if existing else ET.Element("PAMDataset")
     band = root.find("PAMRasterBand[@band='1']")
@@ -154,20 +163,25 @@ def raster_aux_xml(legend: Legend, existing: str | None = None) -> str:
         ET.SubElement(defn, "Name").text = name
         ET.SubElement(defn, "Type").text = str(kind)
         ET.SubElement(defn, "Usage").text = str(usage)
-    for value, name, rgb in _classes(legend):
+    for name in legend.names:
         ET.SubElement(names, "Category").text = name
-        row = ET.SubElement(rat, "Row", index=str(value))
+    for index, (value, name, rgb) in enumerate(_classes(legend, values)):
+        row = ET.SubElement(rat, "Row", index=str(index))
         for cell in (value, name, *rgb):
             ET.SubElement(row, "F").text = str(cell)
     return _xml(root)
 
 
-def write_raster_style(tif: str | Path, legend: Legend) -> list[Path]:
+def write_raster_style(
+    tif: str | Path, legend: Legend, values: Collection[int] | None = None
+) -> list[Path]:
     """Write ``<stem>.qml`` and ``<name>.aux.xml`` beside a class raster (see module doc).
 
     Args:
         tif: the class raster (a GeoTIFF whose band 1 holds class values).
         legend: its classes (:func:`landcover.io.legend.read_legend`).
+        values: the values the legend lists (e.g. the from-to codes that occur in a change
+            raster); default: every class.
 
     Returns:
         The two files written.
@@ -176,10 +190,10 @@ def write_raster_style(tif: str | Path, legend: Legend) -> list[Path]:
     qml, aux = tif.with_suffix(".qml"), tif.with_name(tif.name + ".aux.xml")
     try:
         existing = aux.read_text(encoding="utf-8") if aux.is_file() else None
-        text = raster_aux_xml(legend, existing)
+        text = raster_aux_xml(legend, existing, values)
     except ET.ParseError:  # an unreadable sidecar is GDAL's to rewrite; start afresh
-        text = raster_aux_xml(legend)
-    write_text_atomic(qml, raster_qml(legend))
+        text = raster_aux_xml(legend, values=values)
+    write_text_atomic(qml, raster_qml(legend, values))
     write_text_atomic(aux, text)
     return [qml, aux]
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import LandcoverError
-from landcover.gis.styles import write_confidence_style, write_raster_style
+from landcover.gis.styles import write_raster_style
 from landcover.inference.areas import (
     area_table,
     write_areas_csv,
@@ -291,8 +291,6 @@ def finish_scene(
 ) -> SceneResult:
     """After the rasters: QGIS styles, area table, previews, ``_areas.json``, polygons."""
     outputs = [*outputs, *write_raster_style(outputs[0], legend_of_schema(meta.schema))]
-    confidence = [p for p in outputs if p.name.endswith(CONFIDENCE_SUFFIX)]
-    outputs += [qml for p in confidence for qml in write_confidence_style(p)]
     table = _scene_table(tally, meta.schema, gsd, path)
     outputs += _write_previews_and_areas(prefix, tally, meta.schema.palette, alpha, table)
     if vector:
