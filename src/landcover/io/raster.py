@@ -23,13 +23,13 @@ import numpy as np
 
 from landcover.errors import LandcoverError
 from landcover.io.atomic import publish, reserve_temp
+from landcover.io.bands import select_bands
 from landcover.io.ground import ground_gsd
 from landcover.io.images import (
     RASTER_SUFFIXES,
     apply_stretch,
     check_file,
     read_rgb,
-    select_bands,
     stretch_limits,
 )
 from landcover.io.windows import Window
@@ -124,7 +124,13 @@ class RasterReader:
                 f"not a readable raster ({str(e).splitlines()[0]})", self.path
             ) from e
         src = self._src
-        self._bands = select_bands(src.count, bands, self.path)
+        self._bands = select_bands(
+            src.count,
+            bands,
+            self.path,
+            colorinterp=[c.name for c in src.colorinterp],
+            descriptions=src.descriptions,
+        )
         dtype = src.dtypes[self._bands[0] - 1]
         self.info = RasterInfo(
             self.path,
