@@ -35,6 +35,7 @@ from landcover.gis.styles import raster_qml
 from landcover.io.atomic import prepare_output_file, write_text_atomic
 from landcover.io.legend import Legend, legend_from_dataset
 from landcover.io.raster import NODATA_LABEL, open_raster
+from landcover.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +117,7 @@ def build_vrt(
         legend = groups[name][0].legend
         if legend.num_classes:  # QGIS opens the mosaic styled by the classes
             write_text_atomic(out.with_suffix(".qml"), raster_qml(legend))
-        log.info("%s: mosaic of %d class rasters", out, len(groups[name]))
+        log.info("%s: mosaic of %s", out, plural(len(groups[name]), "class raster"))
     return list(outputs.values())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -172,10 +173,13 @@ def run(args: argparse.Namespace) -> int:
         from landcover.report import write_run_report
 
         # The page is rebuilt from the folder's files on every run (a resumed one included).
-        page = write_run_report(
-            args.out, model=model_label(predictor), overwrite=True, progress=not args.quiet
-        )
-        print(f"report: {page}")
+        try:
+            page = write_run_report(
+                args.out, model=model_label(predictor), overwrite=True, progress=not args.quiet
+            )
+            print(f"report: {page}")
+        except LandcoverError as e:  # an extra: the maps asked for stand without it
+            logging.getLogger("landcover").warning("no report written: %s", e)
     if result.failures:
         print(
             f"{len(result.failures)} of {len(result.failures) + len(result.scenes)} inputs failed"
@@ -207,8 +211,6 @@ def model_label(predictor: object) -> str:
 
 def log_model(predictor: object) -> None:
     """One line naming the model file and the precision it runs in."""
-    import logging
-
     from landcover.inference.cpu import cpu_class
 
     path = getattr(predictor, "path", None)
