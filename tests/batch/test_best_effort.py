@@ -18,26 +18,28 @@ from tests.inference.conftest import coded_image, make_onnx, write_geotiff
 
 # 2 m pixels turned by 30 degrees: a valid georeferenced grid that is not north-up.
 ROTATED = Affine.translation(500_000.0, 4_000_000.0) @ Affine.rotation(30.0) @ Affine.scale(2, -2)
+SOUTH_UP = Affine(2.0, 0.0, 500_000.0, 0.0, 2.0, 4_000_000.0)  # rows run north: flipped
 
 
-def _rotated(path: Path, height: int = 64, width: int = 80) -> Path:
+def _rotated(path: Path, transform: Affine = ROTATED) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = np.moveaxis(coded_image(height, width, seed=3), 2, 0)
-    return write_geotiff(path, data, transform=ROTATED)
+    data = np.moveaxis(coded_image(64, 80, seed=3), 2, 0)
+    return write_geotiff(path, data, transform=transform)
 
 
+@pytest.mark.parametrize("grid", [ROTATED, SOUTH_UP], ids=["rotated", "south-up"])
 def test_a_rotated_scene_alone_maps_and_the_run_exits_0(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    grid: Affine, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     model = make_onnx(tmp_path / "tiny.onnx")
-    _rotated(tmp_path / "in" / "rot.tif")
+    _rotated(tmp_path / "in" / "rot.tif", grid)
     out = tmp_path / "out"
     args = ["predict", str(tmp_path / "in"), "--out", str(out), "--model", str(model)]
     with caplog.at_level(logging.WARNING):
         assert main([*args, "--no-estimate", "--confidence"]) == 0
     assert f"{out / 'rot_classes.tif'}: not north-up (rotated or flipped)" in caplog.text
     with rasterio.open(out / "rot_classes.tif") as src:
-        assert src.transform.almost_equals(ROTATED) and (src.width, src.height) == (80, 64)
+        assert src.transform.almost_equals(grid) and (src.width, src.height) == (80, 64)
     assert not list(out.glob("*.vrt"))
     assert is_cog(out / "rot_confidence.tif") and (out / "rot_confidence.qml").is_file()
     record = json.loads((out / ".landcover/done/rot.json").read_text())
