@@ -280,13 +280,21 @@ class RasterWriter:
         """Finish the file (with its overviews) and rename it to its final name; returns the
         final path."""
         if self.overviews is not None:
-            from rasterio.enums import Resampling
-
-            factors = overview_factors(self._dst.width, self._dst.height)
-            if factors:
-                self._dst.build_overviews(factors, Resampling[self.overviews])
+            self._build_overviews(self.overviews)
         self._dst.close()
         return publish(self.tmp, self.path)
+
+    def _build_overviews(self, resampling: str) -> None:
+        """Internal overviews, best effort: a failure leaves the raster without, warned of."""
+        import rasterio
+        from rasterio.enums import Resampling
+
+        factors = overview_factors(self._dst.width, self._dst.height)
+        try:
+            if factors:
+                self._dst.build_overviews(factors, Resampling[resampling])
+        except rasterio.errors.RasterioError as e:
+            log.warning("%s: no overviews (%s)", self.path, str(e).splitlines()[0])
 
     def abort(self) -> None:
         """Drop the unfinished file."""
