@@ -59,7 +59,8 @@ def _add_cluster_options(p: argparse.ArgumentParser) -> None:
         "many scenes (Dask distributed; pip install 'landcover[dask]')",
         "A run resumes by default: the same command again skips the scenes already done "
         "(see 'landcover status OUT'); another model or options into OUT is refused unless "
-        "--overwrite.",
+        "--overwrite. One run per OUT at a time: while a run works there (it holds "
+        "OUT/.landcover.lock), another is refused.",
     )
     where = g.add_mutually_exclusive_group()
     where.add_argument(
