@@ -58,9 +58,10 @@ def test_uint16_tiff_is_stretched(tmp_path: Path) -> None:
 def test_bands(tmp_path: Path, caplog) -> None:
     data = np.stack([np.full((4, 4), v, np.uint8) for v in (10, 20, 30, 40)])
     path = write_tif(tmp_path / "four.tif", data)
-    with caplog.at_level(logging.WARNING):
+    with caplog.at_level(logging.INFO):
         assert read_rgb(path)[0, 0].tolist() == [10, 20, 30]
-    assert "4 bands, using 1,2,3" in caplog.text
+    # GDAL writes a 4-band uint8 GeoTIFF as RGB plus alpha: the colour interpretation says it
+    assert "4 bands, RGB = bands 1,2,3 by their colour interpretation" in caplog.text
     assert read_rgb(path, bands=[4, 3, 2])[0, 0].tolist() == [40, 30, 20]
     with pytest.raises(LandcoverError, match="does not name 3 of its 4 bands"):
         read_rgb(path, bands=[5, 1, 2])

@@ -53,6 +53,10 @@ class LandcoverIOError(LandcoverError, OSError):
         self.filename = None if path is None else str(path)
 
 
+class FolderBusyError(LandcoverIOError):
+    """An output folder that another live run holds (its lock file is locked)."""
+
+
 # ImportError.path is typed str; ours is, as on every LandcoverError, a Path or None.
 class MissingDependencyError(LandcoverError, ImportError):  # type: ignore[misc]
     """An optional dependency (an extra such as ``[train]`` or ``[gis]``) is not installed."""

@@ -118,3 +118,19 @@ def test_refusals(run: tuple[Path, dict[str, np.ndarray]], tmp_path: Path) -> No
         build_vrt(empty)
     with pytest.raises(LandcoverError, match="none of the class rasters"):
         build_vrt([folder / "nocrs_classes.tif"], empty)
+
+
+def test_the_mosaic_colour_table_holds_the_classes_only_and_gets_a_qml(
+    run: tuple[Path, dict[str, np.ndarray]],
+) -> None:
+    folder, _ = run
+    vrt = build_vrt(folder)[0]
+    entries = ET.parse(vrt).getroot().findall("./VRTRasterBand/ColorTable/Entry")
+    assert len(entries) == len(DEEPGLOBE.classes) == 7  # not 256 legend rows in QGIS
+    assert [int(entries[1].get(c)) for c in ("c1", "c2", "c3")] == list(DEEPGLOBE.palette[1])
+    qml = ET.parse(vrt.with_suffix(".qml")).getroot()
+    palette = qml.findall(".//rasterrenderer[@type='paletted']/colorPalette/paletteEntry")
+    assert [e.get("label") for e in palette] == list(DEEPGLOBE.classes)
+    assert [e.get("value") for e in palette] == [str(v) for v in range(7)]
+    with rasterio.open(vrt) as src:
+        assert src.colormap(1)[6] == (*map(int, DEEPGLOBE.palette[6]), 255)

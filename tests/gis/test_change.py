@@ -129,7 +129,7 @@ def test_change_raster_codes_nodata_and_legend(pair3: tuple[Path, Path], tmp_pat
     legend = read_legend(tif)
     assert legend.names[1] == "urban → crops" and legend.names[8] == "water → water"
     assert cmap[1][:3] == (240, 220, 0)  # a change: the colour of the 'after' class
-    assert min(cmap[0][:3]) > 150  # persistence: pale
+    assert max(cmap[0][:3]) - min(cmap[0][:3]) <= 64  # persistence: greyed
     assert cmap[255][3] == 0
     import xml.etree.ElementTree as ET
 
@@ -274,3 +274,47 @@ def test_figures_leave_out_absent_classes_and_survive_no_change() -> None:
     fig = plot_change_flows(np.diag([3.0, 4.0]), TWO, COLORS[:2], "ha")
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
     assert "nothing to show" in texts  # the changes-only panel of an unchanged map
+
+
+def test_change_legend_lists_the_transitions_that_occur(
+    pair3: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    change_between(*pair3, tmp_path / "out")
+    occurring = [0, 1, 4, 5, 6, 8]  # the non-zero cells of MATRIX3, by code b * 3 + a
+    qml = ET.parse(tmp_path / "out" / "change.qml").getroot()
+    assert [int(e.get("value", -1)) for e in qml.iter("paletteEntry")] == occurring
+    aux = ET.parse(tmp_path / "out" / "change.tif.aux.xml").getroot()
+    rows = aux.findall(".//GDALRasterAttributeTable/Row")
+    assert [int(r.findall("F")[0].text or -1) for r in rows] == occurring
+    assert [r.findall("F")[1].text for r in rows][:2] == ["urban → urban", "urban → crops"]
+    assert len(aux.findall(".//CategoryNames/Category")) == 9  # every code stays named
+    assert len(read_legend(tmp_path / "out" / "change.tif").names) == 9
+
+
+def test_persistence_and_change_colours_are_distinct() -> None:
+    from landcover.io.legend import legend_of_schema
+    from landcover.schema import DEEPGLOBE
+
+    codes = change_legend(legend_of_schema(DEEPGLOBE))
+    k = DEEPGLOBE.num_classes
+    colors = codes.colors.astype(float).reshape(k, k, 3)
+    same = [colors[i, i] for i in range(k)]
+    changed = [colors[b, a] for b in range(k) for a in range(k) if a != b]
+    nearest = min(float(np.linalg.norm(p - c)) for p in same for c in changed)
+    assert nearest > 100  # barren → barren is no longer near-white like "→ barren"
+    barren = DEEPGLOBE.classes.index("barren_land")
+    assert colors[barren, barren].tolist() != colors[0, barren].tolist()
+
+
+def test_a_large_change_raster_has_overviews(tmp_path: Path) -> None:
+    labels = np.zeros((600, 520), dtype=np.uint8)
+    labels[:, 260:] = 1
+    before = write_map(tmp_path / "b.tif", labels)
+    after = write_map(tmp_path / "a.tif", np.ones_like(labels))
+    change_between(before, after, tmp_path / "out")
+    with rasterio.open(tmp_path / "out" / "change.tif") as src:
+        assert src.overviews(1) == [2]  # down to a 256-px shorter side
+        half = src.read(1, out_shape=(300, 260))
+    assert set(np.unique(half[:, :128])) == {1} and set(np.unique(half[:, 132:])) == {4}

@@ -13,7 +13,7 @@ import rasterio
 import rasterio.shutil
 
 from landcover.errors import LandcoverIOError
-from landcover.gis.styles import write_raster_style, write_vector_style
+from landcover.gis.styles import confidence_qml, write_raster_style, write_vector_style
 from landcover.io.legend import legend_of_schema, read_legend
 from landcover.schema import DEEPGLOBE
 from tests.gis.test_vectorize import island, write_classes
@@ -138,3 +138,16 @@ def test_vector_style_again_replaces_the_default(tmp_path: Path) -> None:
     assert defaults == [(0,), (1,)]
     with pytest.raises(LandcoverIOError, match="no layer 'nope'"):
         write_vector_style(gpkg, "nope", LEGEND)
+
+
+def test_confidence_qml_is_a_fixed_0_to_1_ramp_labelled_in_probabilities() -> None:
+    root = ET.fromstring(confidence_qml().split("\n", 1)[1])
+    renderer = root.find("pipe/rasterrenderer")
+    assert renderer is not None and renderer.get("type") == "singlebandpseudocolor"
+    assert (renderer.get("classificationMin"), renderer.get("classificationMax")) == ("1", "255")
+    assert renderer.findtext("minMaxOrigin/limits") == "None"  # never a per-view stretch
+    items = renderer.findall("rastershader/colorrampshader/item")
+    assert [i.get("value") for i in items] == ["1", "64", "128", "191", "255"]
+    assert items[0].get("label") == "probability 0.00 (pixel 1)"
+    assert items[-1].get("label") == "probability 1.00 (pixel 255)"
+    assert len({i.get("color") for i in items}) == 5

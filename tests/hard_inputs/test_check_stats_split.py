@@ -57,7 +57,7 @@ def test_check_accepts_modes_depths_and_many_bands_with_notes(
     assert "P_sat.png: converted P image to RGB" in notes
     assert "u16_sat.tif: scaled uint16 to 8 bits (2-98 % percentile stretch)" in notes
     assert "f32_sat.tif: scaled float32 to 8 bits" in notes
-    assert "five_sat.tif: 5 bands, using the first three as RGB (override with --bands)" in notes
+    assert "five_sat.tif: 5 bands, using the first three as RGB: neither colour" in notes
 
 
 @pytest.mark.parametrize("shape", [(1, 40), (40, 1), (5, 7), (33, 65)])

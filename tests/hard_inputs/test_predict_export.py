@@ -94,7 +94,7 @@ def test_predict_float_nodata_nan_and_five_bands_with_notes(
         code, _, _ = cli("predict", "--model", models["onnx"], inp, "--out", out)
     assert code == 0
     assert "f32.tif: scaled float32 to 8 bits (2-98 % percentile stretch)" in caplog.text
-    assert "five.tif: 5 bands, using the first three as RGB (override with --bands)" in caplog.text
+    assert "five.tif: 5 bands, using the first three as RGB: neither colour" in caplog.text
     with rasterio.open(out / "f32_classes.tif") as src:
         labels, nodata = src.read(1), src.nodata
     assert nodata == NODATA_LABEL

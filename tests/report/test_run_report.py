@@ -197,3 +197,10 @@ def test_model_recorded_by_a_resumable_run_is_named(tmp_path: Path) -> None:
     fp = {"model_file": "m.onnx", "options": {"precision": "fp32"}}
     (tmp_path / ".landcover" / "run.json").write_text(json.dumps({"fingerprint": fp}))
     assert recorded_model(tmp_path) == "m.onnx (fp32)"
+
+
+def test_one_scene_is_said_in_the_singular(run: Path) -> None:
+    for path in run.glob(f"{PLAIN}_*"):
+        path.unlink()
+    html = write_run_report(run, progress=False).read_text(encoding="utf-8")
+    assert "1 scene mapped by landcover" in html and "1 scenes" not in html

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from landcover.accuracy.sampling import Point
 from landcover.accuracy.strata import StrataTable
 from landcover.errors import InputError, LandcoverIOError, require_extra
 from landcover.io.atomic import write_text_atomic
+from landcover.io.gpkg import write_gpkg_layer
 from landcover.io.raster import open_raster
 
 COLUMNS = (
@@ -76,7 +75,6 @@ def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
 def write_gpkg(path: Path, rows: Sequence[dict[str, Any]], crs: str | None) -> Path:
     """The points as a GeoPackage layer ``points`` (needs pyogrio, the ``[gis]`` extra)."""
     require_extra("pyogrio", "gis", "writing GeoPackage files")
-    import pyogrio.raw
     import shapely
 
     from landcover.io.atomic import publish, reserve_temp
@@ -89,14 +87,10 @@ def write_gpkg(path: Path, rows: Sequence[dict[str, Any]], crs: str | None) -> P
     data = [_column([r[c] for r in rows], c) for c in fields]
     tmp = reserve_temp(path)
     tmp.unlink()  # GDAL's GPKG driver refuses an existing empty file
-    logging.getLogger("pyogrio").setLevel(logging.WARNING)  # not one INFO line per file
     try:
-        with warnings.catch_warnings():  # maps of plain pictures have no CRS: said in the docs
-            warnings.filterwarnings("ignore", "'crs' was not provided")
-            pyogrio.raw.write(
-                tmp, geometry, data, fields, layer="points", driver="GPKG",
-                geometry_type="Point", crs=crs,
-            )  # fmt: skip
+        write_gpkg_layer(
+            tmp, geometry, data, fields, layer="points", geometry_type="Point", crs=crs
+        )
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -11,6 +11,11 @@ whole file. Choices for class rasters:
   unlike ``NEAREST``, small scattered classes do not flicker from one zoom level to the next.
   Nodata pixels are left out of the vote.
 - Colour table, nodata value and the ``LANDCOVER_*`` legend tags are copied as they are.
+- The confidence raster (a continuous 0-1 value, 0 = nodata) gets ``AVERAGE`` overviews
+  instead (:data:`OVERVIEW_RESAMPLING`).
+
+Overviews are an extra: :func:`finish_rasters` keeps a plain GeoTIFF, with a warning, when the
+rewrite fails, so that it never fails a scene.
 
 GDAL streams the copy tile by tile through its block cache (capped at :data:`GDAL_CACHE_MB`),
 so memory does not grow with the raster; the overviews are built in a temporary file beside
@@ -19,11 +24,16 @@ the output, removed at the end.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from landcover.errors import LandcoverIOError
+from landcover.gis.styles import write_confidence_style
 from landcover.io.atomic import prepare_output_file, publish, reserve_temp
 from landcover.io.raster import open_raster
+
+log = logging.getLogger(__name__)
 
 GDAL_CACHE_MB = 64
 BLOCKSIZE = 512
@@ -34,6 +44,9 @@ GEOTIFF_MEDIA_TYPE = "image/tiff; application=geotiff"
 # predict writes in ``<stem>_classes.tif.aux.xml``), which follows the COG.
 GDAL_TEMP_SUFFIXES = (".ovr.tmp", ".tmp")
 PAM_SUFFIX = ".aux.xml"
+# The outputs rewritten as COGs after a scene, by name ending, and their overview resampling.
+CONFIDENCE_SUFFIX = "_confidence.tif"
+OVERVIEW_RESAMPLING = {"_classes.tif": "MODE", CONFIDENCE_SUFFIX: "AVERAGE"}
 
 
 def is_cog(path: str | Path) -> bool:
@@ -57,6 +70,7 @@ def to_cog(
     *,
     overwrite: bool = False,
     blocksize: int = BLOCKSIZE,
+    resampling: str = "MODE",
 ) -> Path:
     """Rewrite a class GeoTIFF as a Cloud-Optimized GeoTIFF, atomically.
 
@@ -71,6 +85,8 @@ def to_cog(
             a COG is then left untouched, so calling this again after a resumed run is cheap.
         overwrite: allow replacing an existing ``out`` (other than ``classes_tif``).
         blocksize: tile side in pixels.
+        resampling: GDAL's overview resampling (``MODE`` for classes, ``AVERAGE`` for a
+            continuous value).
 
     Returns:
         The path of the COG.
@@ -92,7 +108,7 @@ def to_cog(
     tmp = reserve_temp(target)
     sidecar = tmp.with_name(tmp.name + PAM_SUFFIX)
     try:
-        _copy_as_cog(src_path, tmp, blocksize)
+        _copy_as_cog(src_path, tmp, blocksize, resampling)
         publish(tmp, target)
         if sidecar.is_file():
             publish(sidecar, target.with_name(target.name + PAM_SUFFIX))
@@ -102,7 +118,31 @@ def to_cog(
     return target
 
 
-def _copy_as_cog(src_path: Path, dst: Path, blocksize: int) -> None:
+def finish_rasters(outputs: Iterable[Path]) -> list[Path]:
+    """Rewrite a scene's class and confidence rasters as COGs (:data:`OVERVIEW_RESAMPLING`),
+    best effort: a raster that cannot be rewritten stays a plain GeoTIFF, with a warning.
+    The confidence raster also gets its QGIS style (a labelled 0-1 ramp).
+
+    Returns:
+        The files added (the confidence raster's ``.qml``).
+    """
+    added = []
+    for path in outputs:
+        if path.name.endswith(CONFIDENCE_SUFFIX):
+            added += write_confidence_style(path)
+        resampling = next(
+            (r for end, r in OVERVIEW_RESAMPLING.items() if path.name.endswith(end)), None
+        )
+        if resampling is None:
+            continue
+        try:
+            to_cog(path, resampling=resampling)
+        except LandcoverIOError as e:
+            log.warning("%s: no overviews (%s)", path, e.message)
+    return added
+
+
+def _copy_as_cog(src_path: Path, dst: Path, blocksize: int, resampling: str) -> None:
     """GDAL's COG driver: copy ``src_path`` into ``dst`` (which may exist, empty)."""
     import rasterio
     import rasterio.shutil
@@ -111,7 +151,7 @@ def _copy_as_cog(src_path: Path, dst: Path, blocksize: int) -> None:
         "COMPRESS": "DEFLATE",
         "PREDICTOR": "NO",
         "BLOCKSIZE": blocksize,
-        "OVERVIEW_RESAMPLING": "MODE",
+        "OVERVIEW_RESAMPLING": resampling,
         "BIGTIFF": "IF_SAFER",
     }
     try:

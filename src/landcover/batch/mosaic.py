@@ -6,11 +6,12 @@ over 2,000 scenes gets one ``mosaic_<EPSG>.vrt`` per CRS (``mosaic_crs-<hash>.vr
 without an EPSG code) that shows all of them at once with the class colours, however large.
 
 The XML is written here, following GDAL's documented VRT format (``VRTDataset``, one
-``VRTRasterBand`` of ``Byte`` with ``NoDataValue`` 255, ``ColorInterp`` ``Palette``, the
-``ColorTable`` and class names of the rasters, one ``ComplexSource`` per raster with its
-``SrcRect``/``DstRect`` and a path relative to the VRT), so that the folder can be moved or
-served as a whole. Each source declares 255 as its nodata, so where scenes overlap a scene's
-nodata pixels never hide another's classes; elsewhere the later raster (by sorted path) wins.
+``VRTRasterBand`` of ``Byte`` with ``NoDataValue`` 255, ``ColorInterp`` ``Palette``, a
+``ColorTable`` of the classes only and the class names of the rasters, one ``ComplexSource``
+per raster with its ``SrcRect``/``DstRect`` and a path relative to the VRT), so that the
+folder can be moved or served as a whole; a ``mosaic_*.qml`` beside it styles it in QGIS.
+Each source declares 255 as its nodata, so where scenes overlap a scene's nodata pixels never
+hide another's classes; elsewhere the later raster (by sorted path) wins.
 
 Rasters of one CRS must share the pixel size; when they do not, one mosaic is written per
 pixel size (``mosaic_<EPSG>_<xres>x<yres>.vrt``), with a warning. Class rasters without a CRS,
@@ -30,9 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from landcover.errors import InputError, LandcoverIOError
+from landcover.gis.styles import raster_qml
 from landcover.io.atomic import prepare_output_file, write_text_atomic
 from landcover.io.legend import Legend, legend_from_dataset
 from landcover.io.raster import NODATA_LABEL, open_raster
+from landcover.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +85,8 @@ def build_vrt(
         overwrite: allow replacing existing mosaics of the same names.
 
     Returns:
-        The VRT files written, sorted by name.
+        The VRT files written, sorted by name (each with a QGIS style ``mosaic_*.qml`` beside
+        it when the rasters carry a legend).
 
     Raises:
         InputError: when no raster is given, or none can be mosaicked.
@@ -107,9 +111,13 @@ def build_vrt(
     outputs = {name: folder / f"{name}.vrt" for name in sorted(groups)}
     for out in outputs.values():
         prepare_output_file(out, "the VRT mosaic", overwrite)
+        prepare_output_file(out.with_suffix(".qml"), "the VRT mosaic's style", overwrite)
     for name, out in outputs.items():
         write_text_atomic(out, vrt_xml(groups[name], folder))
-        log.info("%s: mosaic of %d class rasters", out, len(groups[name]))
+        legend = groups[name][0].legend
+        if legend.num_classes:  # QGIS opens the mosaic styled by the classes
+            write_text_atomic(out.with_suffix(".qml"), raster_qml(legend))
+        log.info("%s: mosaic of %s", out, plural(len(groups[name]), "class raster"))
     return list(outputs.values())
 
 
@@ -219,7 +227,7 @@ def _band_element(root: ET.Element, sources: Sequence[_Source]) -> ET.Element:
     if first.colormap:
         ET.SubElement(band, "ColorInterp").text = "Palette"
         table = ET.SubElement(band, "ColorTable")
-        for v in range(256):
+        for v in range(_palette_size(first)):
             r, g, b, alpha = first.colormap.get(v, (0, 0, 0, 0))
             ET.SubElement(table, "Entry", c1=str(r), c2=str(g), c3=str(b), c4=str(alpha))
     if first.legend.num_classes:
@@ -227,6 +235,14 @@ def _band_element(root: ET.Element, sources: Sequence[_Source]) -> ET.Element:
         for name in first.legend.names:
             ET.SubElement(names, "Category").text = name
     return band
+
+
+def _palette_size(source: _Source) -> int:
+    """Colour-table entries the mosaic keeps: the classes only (a GeoTIFF's table always has
+    256, which QGIS lists as 256 legend rows); the nodata value is left out."""
+    if source.legend.num_classes:
+        return source.legend.num_classes
+    return max((v for v in source.colormap if v != NODATA_LABEL), default=-1) + 1
 
 
 def _same_legend(x: Legend, y: Legend) -> bool:

@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from landcover.batch.cog import to_cog
+from landcover.batch.catalog import write_catalog
+from landcover.batch.cog import finish_rasters
+from landcover.batch.lock import run_lock
 from landcover.batch.records import (
     RunFolder,
     claim_run,
@@ -90,13 +92,12 @@ def record_outcome(
         return "failed", _failed(folder, stem, path, e.message)
     except OSError as e:  # rasterio's read errors on a truncated raster among them
         return "failed", _failed(folder, stem, path, f"read or write failed ({e})")
-    classes = next((p for p in scene.outputs if p.name.endswith("_classes.tif")), None)
-    if classes is not None:
-        to_cog(classes)  # overviews for large areas; pixels, colours and legend kept
+    # Overviews for large areas (pixels, colours and legend kept) and the confidence's style.
+    outputs = [*scene.outputs, *finish_rasters(scene.outputs)]
     record = {
         "stem": stem,
         "input": str(path),
-        "outputs": [p.name for p in scene.outputs],
+        "outputs": [p.name for p in outputs],
         "areas": scene.areas,
         "gsd_m": scene.gsd.metres,
         "gsd_source": scene.gsd.source,
@@ -162,40 +163,20 @@ def predict_many(
     fp_options["precision"] = getattr(predictor, "precision", spec.precision)
     fp = fingerprint(getattr(predictor, "path", None), fp_options)
     inputs_by_stem = {stems[f]: str(f) for f in files}
-    folder = claim_run(out, fp, inputs_by_stem, OUTPUT_PATTERNS, overwrite)
-    remove_stale_temps(folder.path)
-    todo = [f for f in files if not is_done(folder, stems[f])]
-    if len(todo) < len(files):
-        log.info("resuming: %d of %d scenes already done", len(files) - len(todo), len(files))
-    tasks = [(str(f), str(folder.path), stems[f]) for f in todo]
-    split = {} if split_pixels is None else {"split_pixels": split_pixels}
-    results = _execute(predictor, spec, executor, tasks, options, progress, split)
-    failures = [(Path(r["input"]), r["reason"]) for state, r in results if state == "failed"]
-    remove_stale_temps(folder.path)
-    result = _collect(folder, set(inputs_by_stem), failures)
-    result.catalog = write_catalog(folder, [s.stem for s in result.scenes])
+    with run_lock(out):  # one run per folder at a time
+        folder = claim_run(out, fp, inputs_by_stem, OUTPUT_PATTERNS, overwrite)
+        remove_stale_temps(folder.path)
+        todo = [f for f in files if not is_done(folder, stems[f])]
+        if len(todo) < len(files):
+            log.info("resuming: %d of %d scenes already done", len(files) - len(todo), len(files))
+        tasks = [(str(f), str(folder.path), stems[f]) for f in todo]
+        split = {} if split_pixels is None else {"split_pixels": split_pixels}
+        results = _execute(predictor, spec, executor, tasks, options, progress, split)
+        failures = [(Path(r["input"]), r["reason"]) for state, r in results if state == "failed"]
+        remove_stale_temps(folder.path)
+        result = _collect(folder, set(inputs_by_stem), failures)
+        result.catalog = write_catalog(folder, [s.stem for s in result.scenes])
     return result
-
-
-def write_catalog(folder: RunFolder, stems: Sequence[str]) -> list[Path]:
-    """The VRT mosaics (one per CRS) and the STAC collection over the done scenes' class
-    rasters, rebuilt from the done records; nothing when no scene is georeferenced."""
-    from landcover.batch.mosaic import build_vrt
-    from landcover.batch.stac import scene_info, write_stac
-    from landcover.io.ground import is_georeferenced
-    from landcover.io.raster import open_raster
-
-    rasters = []
-    for stem in sorted(stems):
-        path = folder.path / f"{stem}_classes.tif"
-        with open_raster(path) as src:
-            if is_georeferenced(src.crs, src.transform):
-                rasters.append(path)
-    if not rasters:
-        return []
-    vrts = build_vrt(rasters, folder.path, overwrite=True)
-    stac = write_stac(folder.path, [scene_info(p) for p in rasters], overwrite=True)
-    return [*vrts, stac]
 
 
 def _execute(

@@ -44,6 +44,7 @@ from landcover.io.atomic import prepare_output_file, write_text_atomic
 from landcover.io.ground import ground_gsd
 from landcover.io.legend import Legend, read_legend
 from landcover.io.raster import NODATA_LABEL, open_raster
+from landcover.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ def write_stac(
             stale.unlink()
     collection = _collection(cid, items, legend, folder, description, license, href_root)
     write_text_atomic(collection_path, json.dumps(collection, indent=2) + "\n")
-    log.info("%s: STAC collection of %d items", collection_path, len(items))
+    log.info("%s: STAC collection of %s", collection_path, plural(len(items), "item"))
     return collection_path
 
 

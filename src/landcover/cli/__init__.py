@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
 from landcover import __version__
+from landcover.cli.console import configure_logging
 from landcover.errors import LandcoverError
 
 COMMANDS = (
@@ -87,11 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = next((a for a in argv if not a.startswith("-")), None)
     parser = build_parser([command] if command in COMMANDS else COMMANDS)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.WARNING if args.quiet else logging.INFO,
-        format="%(levelname)s: %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(args.quiet, args.debug)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

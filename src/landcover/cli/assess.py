@@ -16,7 +16,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "from the points of 'landcover sample' once their 'reference' column is filled in "
         "(class name or index; empty = not labelled, left out), following Olofsson et al. "
         "(2014) and Stehman (2014): the error matrix in estimated area proportions; overall, "
-        "user's and producer's accuracy and error-adjusted hectares, each with a 95 %% "
+        "user's and producer's accuracy and error-adjusted hectares, each with a 95 % "
         "confidence interval; quantity and allocation disagreement instead of kappa. Writes "
         "REPORT/accuracy.json, areas.csv, error_matrix.csv, areas.png, report.md and "
         "report.html.",

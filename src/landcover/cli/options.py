@@ -38,8 +38,9 @@ def add_bands_option(parser: argparse.ArgumentParser) -> None:
         "--bands",
         type=parse_bands,
         metavar="R,G,B",
-        help="1-based bands used as RGB for rasters with other than 3 bands (default: 1,2,3; "
-        "the first three, with a warning, for more than 3 bands; required for 2 bands)",
+        help="1-based bands used as RGB for rasters with other than 3 bands (default, for "
+        "more than 3 bands: the red, green and blue bands named by their colour "
+        "interpretation or descriptions, else 1,2,3 with a warning; required for 2 bands)",
     )
 
 

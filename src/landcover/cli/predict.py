@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,8 @@ def _add_cluster_options(p: argparse.ArgumentParser) -> None:
         "many scenes (Dask distributed; pip install 'landcover[dask]')",
         "A run resumes by default: the same command again skips the scenes already done "
         "(see 'landcover status OUT'); another model or options into OUT is refused unless "
-        "--overwrite.",
+        "--overwrite. One run per OUT at a time: while a run works there (it holds "
+        "OUT/.landcover.lock), another is refused.",
     )
     where = g.add_mutually_exclusive_group()
     where.add_argument(
@@ -172,10 +174,13 @@ def run(args: argparse.Namespace) -> int:
         from landcover.report import write_run_report
 
         # The page is rebuilt from the folder's files on every run (a resumed one included).
-        page = write_run_report(
-            args.out, model=model_label(predictor), overwrite=True, progress=not args.quiet
-        )
-        print(f"report: {page}")
+        try:
+            page = write_run_report(
+                args.out, model=model_label(predictor), overwrite=True, progress=not args.quiet
+            )
+            print(f"report: {page}")
+        except LandcoverError as e:  # an extra: the maps asked for stand without it
+            logging.getLogger("landcover").warning("no report written: %s", e)
     if result.failures:
         print(
             f"{len(result.failures)} of {len(result.failures) + len(result.scenes)} inputs failed"
@@ -207,8 +212,6 @@ def model_label(predictor: object) -> str:
 
 def log_model(predictor: object) -> None:
     """One line naming the model file and the precision it runs in."""
-    import logging
-
     from landcover.inference.cpu import cpu_class
 
     path = getattr(predictor, "path", None)

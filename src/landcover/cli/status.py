@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from landcover.cli.options import HelpFormatter
+from landcover.wording import plural
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     st = run_status(args.dir)
     total = len(st.done) + len(st.failed) + len(st.pending)
     print(f"{args.dir}: {len(st.done)} done, {len(st.failed)} failed, {len(st.pending)} pending "
-          f"of {total} scenes")  # fmt: skip
+          f"of {plural(total, 'scene')}")  # fmt: skip
     for stem, reason in st.failed.items():
         print(f"failed   {stem}: {reason}")
     if args.list:

@@ -138,7 +138,8 @@ def change_between(
         pixels, hectares = _compare(src_b, reader, legend, tif, progress)
     from landcover.gis.styles import write_raster_style
 
-    styles = write_raster_style(tif, change_legend(legend))  # QGIS: "from → to" names
+    occurring = np.flatnonzero(pixels.ravel())  # codes b * K + a, row-major as the matrix
+    styles = write_raster_style(tif, change_legend(legend), values=occurring.tolist())
     result = ChangeResult(before, after, out, legend, pixels, hectares, aligned)
     files = (tif, *styles, *write_change_outputs(result))
     return ChangeResult(before, after, out, legend, pixels, hectares, aligned, files)
@@ -259,5 +260,11 @@ def _change_writer(src: Any, legend: Legend, tif: Path) -> Any:
     gsd = ground_gsd(crs, src.transform, src.width, src.height)
     info = RasterInfo(tif, src.width, src.height, crs, src.transform, nodata, gsd, dtype)
     return RasterWriter(
-        tif, info, dtype=dtype, nodata=nodata, colormap=change_colormap(codes), tags=codes.tags()
+        tif,
+        info,
+        dtype=dtype,
+        nodata=nodata,
+        colormap=change_colormap(codes),
+        tags=codes.tags(),
+        overviews="mode",  # each overview pixel its most frequent from-to code
     )

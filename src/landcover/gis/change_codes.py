@@ -3,8 +3,9 @@
 A pixel of class ``b`` before and ``a`` after gets code ``b * K + a`` (``K`` classes), so the
 code alone gives both classes back (``divmod(code, K)``). The raster is ``uint8`` while
 ``K * K`` codes fit below the nodata value 255 (up to 15 classes), ``uint16`` with nodata
-65535 beyond. Unchanged pixels (``b == a``) are drawn in a pale, greyed tint of their class;
-changed pixels in the colour of the class they became.
+65535 beyond. Unchanged pixels (``b == a``) are drawn in a mid-grey faintly tinted by their
+class (so persistence reads as a calm background, and a white or black class's persistence
+never looks like a change into it); changed pixels in the full colour of the class they became.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import numpy as np
 from landcover.io.legend import Legend
 
 ARROW = "→"
-# Unchanged pixels: this share of light grey mixed into the class colour.
+# Unchanged pixels: this share of mid-grey mixed into the class colour.
 PALE_GREY = 0.75
-GREY = 225
+GREY = 170
 
 
 def change_dtype(num_classes: int) -> tuple[str, int]:

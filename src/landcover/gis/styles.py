@@ -15,7 +15,7 @@ Colours and names come from the raster's :class:`~landcover.io.legend.Legend`, t
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from landcover.errors import LandcoverIOError
@@ -28,12 +28,24 @@ DOCTYPE = "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
 RAT_INTEGER, RAT_STRING = 0, 2
 RAT_MINMAX, RAT_NAME, RAT_RED, RAT_GREEN, RAT_BLUE = 5, 2, 6, 7, 8
 OUTLINE_DARKEN = 0.6
+# The confidence ramp: probability, colour (ColorBrewer RdYlGn: unsure red, sure green).
+CONFIDENCE_RAMP = (
+    (0.0, "#d7191c"),
+    (0.25, "#fdae61"),
+    (0.5, "#ffffbf"),
+    (0.75, "#a6d96a"),
+    (1.0, "#1a9641"),
+)
 
 
-def _classes(legend: Legend) -> Iterable[tuple[int, str, tuple[int, int, int]]]:
+def _classes(
+    legend: Legend, values: Collection[int] | None = None
+) -> Iterable[tuple[int, str, tuple[int, int, int]]]:
+    """Each class (value, name, colour), or only those among ``values``."""
     for value, name in enumerate(legend.names):
-        r, g, b = (int(c) for c in legend.colors[value])
-        yield value, name, (r, g, b)
+        if values is None or value in values:
+            r, g, b = (int(c) for c in legend.colors[value])
+            yield value, name, (r, g, b)
 
 
 def _hex(rgb: tuple[int, int, int]) -> str:
@@ -45,8 +57,9 @@ def _xml(root: ET.Element) -> str:
     return ET.tostring(root, encoding="unicode") + "\n"
 
 
-def raster_qml(legend: Legend) -> str:
-    """A QGIS style (QML) for a class raster: paletted renderer on band 1, one entry a class."""
+def raster_qml(legend: Legend, values: Collection[int] | None = None) -> str:
+    """A QGIS style (QML) for a class raster: paletted renderer on band 1, one entry a class
+    (only the ``values`` given, when given: QGIS's legend lists every entry)."""
     root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="AllStyleCategories")
     pipe = ET.SubElement(root, "pipe")
     renderer = ET.SubElement(
@@ -60,7 +73,7 @@ def raster_qml(legend: Legend) -> str:
     )
     ET.SubElement(renderer, "rasterTransparency")
     palette = ET.SubElement(renderer, "colorPalette")
-    for value, name, rgb in _classes(legend):
+    for value, name, rgb in _classes(legend, values):
         ET.SubElement(
             palette, "paletteEntry", value=str(value), color=_hex(rgb), label=name, alpha="255"
         )
@@ -71,12 +84,63 @@ def raster_qml(legend: Legend) -> str:
     return DOCTYPE + _xml(root)
 
 
-def raster_aux_xml(legend: Legend, existing: str | None = None) -> str:
+def confidence_qml() -> str:
+    """A QGIS style (QML) for a confidence raster (uint8, 255 = probability 1.0, 0 = nodata):
+    a red-to-green ramp over 1..255 whose legend reads in probabilities."""
+    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="AllStyleCategories")
+    pipe = ET.SubElement(root, "pipe")
+    renderer = ET.SubElement(
+        pipe,
+        "rasterrenderer",
+        type="singlebandpseudocolor",
+        band="1",
+        opacity="1",
+        alphaBand="-1",
+        classificationMin="1",
+        classificationMax="255",
+        nodataColor="",
+    )
+    ET.SubElement(renderer, "rasterTransparency")
+    origin = ET.SubElement(renderer, "minMaxOrigin")
+    ET.SubElement(origin, "limits").text = "None"  # the fixed 1..255, never a stretch
+    ET.SubElement(origin, "extent").text = "WholeRaster"
+    shader = ET.SubElement(ET.SubElement(renderer, "rastershader"), "colorrampshader")
+    shader.attrib.update(
+        colorRampType="INTERPOLATED",
+        classificationMode="1",
+        clip="0",
+        minimumValue="1",
+        maximumValue="255",
+        labelPrecision="2",
+    )
+    for p, color in CONFIDENCE_RAMP:
+        value = max(1, round(p * 255))
+        label = f"probability {p:.2f} (pixel {value})"
+        ET.SubElement(shader, "item", value=str(value), color=color, label=label, alpha="255")
+    ET.SubElement(pipe, "brightnesscontrast", brightness="0", contrast="0", gamma="1")
+    ET.SubElement(pipe, "huesaturation", saturation="0", grayscaleMode="0", colorizeOn="0")
+    ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
+    ET.SubElement(root, "blendMode").text = "0"
+    return DOCTYPE + _xml(root)
+
+
+def write_confidence_style(tif: str | Path) -> list[Path]:
+    """Write ``<stem>.qml`` (:func:`confidence_qml`) beside a confidence raster; return it."""
+    qml = Path(tif).with_suffix(".qml")
+    write_text_atomic(qml, confidence_qml())
+    return [qml]
+
+
+def raster_aux_xml(
+    legend: Legend, existing: str | None = None, values: Collection[int] | None = None
+) -> str:
     """GDAL's ``.aux.xml`` for a class raster: category names and an attribute table on band 1.
 
     Args:
         legend: the classes.
         existing: the current ``.aux.xml`` text, whose other content is kept.
+        values: the attribute table's rows (default: every class); the category names
+            always name every class, so that every value stays named.
     """
     root = ET.fromstring(existing) if existing else ET.Element("PAMDataset")
     band = root.find("PAMRasterBand[@band='1']")
@@ -99,20 +163,25 @@ def raster_aux_xml(legend: Legend, existing: str | None = None) -> str:
         ET.SubElement(defn, "Name").text = name
         ET.SubElement(defn, "Type").text = str(kind)
         ET.SubElement(defn, "Usage").text = str(usage)
-    for value, name, rgb in _classes(legend):
+    for name in legend.names:
         ET.SubElement(names, "Category").text = name
-        row = ET.SubElement(rat, "Row", index=str(value))
+    for index, (value, name, rgb) in enumerate(_classes(legend, values)):
+        row = ET.SubElement(rat, "Row", index=str(index))
         for cell in (value, name, *rgb):
             ET.SubElement(row, "F").text = str(cell)
     return _xml(root)
 
 
-def write_raster_style(tif: str | Path, legend: Legend) -> list[Path]:
+def write_raster_style(
+    tif: str | Path, legend: Legend, values: Collection[int] | None = None
+) -> list[Path]:
     """Write ``<stem>.qml`` and ``<name>.aux.xml`` beside a class raster (see module doc).
 
     Args:
         tif: the class raster (a GeoTIFF whose band 1 holds class values).
         legend: its classes (:func:`landcover.io.legend.read_legend`).
+        values: the values the legend lists (e.g. the from-to codes that occur in a change
+            raster); default: every class.
 
     Returns:
         The two files written.
@@ -121,10 +190,10 @@ def write_raster_style(tif: str | Path, legend: Legend) -> list[Path]:
     qml, aux = tif.with_suffix(".qml"), tif.with_name(tif.name + ".aux.xml")
     try:
         existing = aux.read_text(encoding="utf-8") if aux.is_file() else None
-        text = raster_aux_xml(legend, existing)
+        text = raster_aux_xml(legend, existing, values)
     except ET.ParseError:  # an unreadable sidecar is GDAL's to rewrite; start afresh
-        text = raster_aux_xml(legend)
-    write_text_atomic(qml, raster_qml(legend))
+        text = raster_aux_xml(legend, values=values)
+    write_text_atomic(qml, raster_qml(legend, values))
     write_text_atomic(aux, text)
     return [qml, aux]
 

@@ -10,10 +10,7 @@ complete (:mod:`landcover.io.atomic`).
 
 from __future__ import annotations
 
-import logging
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +18,7 @@ import numpy as np
 
 from landcover.errors import InputError, require_extra
 from landcover.io.atomic import publish, reserve_temp
+from landcover.io.gpkg import quiet_pyogrio, write_gpkg_layer
 
 DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".fgb": "FlatGeobuf"}
 
@@ -64,28 +62,18 @@ class LayerWriter:
             self._fields = list(columns)
         if not len(wkb) and self._tmp.exists():
             return
-        with _quiet_pyogrio(), warnings.catch_warnings():
-            # A raster without a CRS gives a layer without one: say nothing of it per batch.
-            warnings.filterwarnings("ignore", "'crs' was not provided")
-            self._write(wkb, columns)
-        self.count += len(wkb)
-
-    def _write(self, wkb: np.ndarray, columns: dict[str, np.ndarray]) -> None:
-        import pyogrio.raw
-
         assert self._fields is not None
-        pyogrio.raw.write(
+        write_gpkg_layer(
             self._tmp,
             wkb,
             [columns[f] for f in self._fields],
             self._fields,
             layer=self.layer,
-            driver="GPKG",
             geometry_type="Polygon",
             crs=self.crs,
-            promote_to_multi=False,
             append=self._tmp.exists(),
         )
+        self.count += len(wkb)
 
     def close(self, finish_gpkg: Callable[[Path, str], None] | None = None) -> Path:
         """Finish the file under its final name and return it.
@@ -114,25 +102,13 @@ class LayerWriter:
         self._tmp.unlink(missing_ok=True)
 
 
-@contextmanager
-def _quiet_pyogrio() -> Iterator[None]:
-    """Silence pyogrio's "Created N records" (logged at INFO for every batch)."""
-    logger = logging.getLogger("pyogrio")
-    level = logger.level
-    logger.setLevel(max(level, logging.WARNING))
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def _convert(src: Path, dst: Path, driver: str, layer: str) -> None:
     """Stream a GeoPackage layer into another format (no pyarrow needed)."""
     import pyogrio
 
     options: dict[str, Any] = {"RFC7946": "YES"} if driver == "GeoJSON" else {}
     with (
-        _quiet_pyogrio(),
+        quiet_pyogrio(),
         pyogrio.open_arrow(src, layer=layer, use_pyarrow=False) as (meta, stream),
     ):
         pyogrio.write_arrow(

@@ -19,6 +19,7 @@ import numpy as np
 from landcover.errors import InputError, require_extra
 from landcover.gis.zonal import ZonalResult
 from landcover.io.atomic import atomic_path, prepare_output_file, write_text_atomic
+from landcover.io.gpkg import write_gpkg_layer
 
 TABLE_SUFFIXES = (".csv", ".gpkg")
 
@@ -78,7 +79,6 @@ def _fmt(value: Any) -> Any:
 
 def write_zonal_gpkg(results: Sequence[ZonalResult], out: Path) -> None:
     """Write one GeoPackage layer per result: the polygons with the table joined."""
-    import pyogrio.raw
     import shapely
 
     with atomic_path(out) as tmp:
@@ -87,16 +87,14 @@ def write_zonal_gpkg(results: Sequence[ZonalResult], out: Path) -> None:
         for r in results:
             regions = r.regions
             names, values = _joined_fields(r)
-            pyogrio.raw.write(
+            write_gpkg_layer(
                 tmp,
                 shapely.to_wkb(regions.geometries),
                 values,
                 names,
                 layer=_layer_name(r.raster.stem, used),
-                driver="GPKG",
                 geometry_type=regions.geometry_type,
                 crs=None if regions.crs is None else regions.crs.to_wkt(),
-                promote_to_multi=False,
             )
 
 

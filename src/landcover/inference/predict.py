@@ -67,6 +67,7 @@ CONFIDENCE_NODATA = 0
 EXTRA_SUFFIXES = (
     "_probabilities.tif",
     CONFIDENCE_SUFFIX,
+    "_confidence.qml",
     "_classes.qml",
     "_classes.tif.aux.xml",
     "_polygons.gpkg",

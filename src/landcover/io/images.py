@@ -96,7 +96,7 @@ def read_rgb(path: str | Path, bands: Sequence[int] | None = None) -> np.ndarray
 
     Greyscale, RGBA and palette images are converted to RGB; 16-bit and float rasters are
     scaled by :func:`stretch_to_uint8`; rasters with more than three bands use ``bands``
-    (1-based, as GDAL) or the first three, with a warning.
+    (1-based, as GDAL) or those :func:`~landcover.io.bands.select_bands` picks.
     """
     p = check_file(path)
     if p.suffix.lower() in RASTER_SUFFIXES:
@@ -144,29 +144,6 @@ def _read_raster_rgb(p: Path, bands: Sequence[int] | None) -> np.ndarray:
     with RasterReader(p, bands=bands) as reader:
         rgb, _ = reader.read(Window(0, 0, reader.info.height, reader.info.width))
     return rgb
-
-
-def select_bands(count: int, bands: Sequence[int] | None, path: Path | str) -> list[int]:
-    """Choose the 1-based band indices to read as RGB from a raster with ``count`` bands."""
-    if bands is not None:
-        bands = list(bands)
-        if len(bands) != 3 or any(not 1 <= b <= count for b in bands):
-            raise LandcoverError(f"--bands {bands} does not name 3 of its {count} bands", path)
-        return bands
-    if count == 1:
-        log.warning("%s: %s", path, GREY_WARNING)
-        return [1]
-    if count == 3:
-        return [1, 2, 3]
-    if count == 2:
-        raise LandcoverError("has 2 bands; RGB needs 3 (use --bands to choose)", path)
-    if count == 4:
-        log.warning("%s: 4 bands, using 1,2,3 as RGB (override with --bands)", path)
-    else:
-        log.warning(
-            "%s: %d bands, using the first three as RGB (override with --bands)", path, count
-        )
-    return [1, 2, 3]
 
 
 def stretch_limits(

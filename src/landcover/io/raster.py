@@ -23,13 +23,13 @@ import numpy as np
 
 from landcover.errors import LandcoverError
 from landcover.io.atomic import publish, reserve_temp
+from landcover.io.bands import select_bands
 from landcover.io.ground import ground_gsd
 from landcover.io.images import (
     RASTER_SUFFIXES,
     apply_stretch,
     check_file,
     read_rgb,
-    select_bands,
     stretch_limits,
 )
 from landcover.io.windows import Window
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 NODATA_LABEL = 255
 STRETCH_SAMPLE_SIDE = 1024
+OVERVIEW_MIN_SIDE = 256
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,13 @@ class RasterReader:
                 f"not a readable raster ({str(e).splitlines()[0]})", self.path
             ) from e
         src = self._src
-        self._bands = select_bands(src.count, bands, self.path)
+        self._bands = select_bands(
+            src.count,
+            bands,
+            self.path,
+            colorinterp=[c.name for c in src.colorinterp],
+            descriptions=src.descriptions,
+        )
         dtype = src.dtypes[self._bands[0] - 1]
         self.info = RasterInfo(
             self.path,
@@ -208,6 +215,8 @@ class RasterWriter:
         colormap: ``{value: (r, g, b, a)}`` colour table for band 1 (uint8 only).
         compress: GeoTIFF compression.
         tags: GeoTIFF metadata tags (e.g. a class raster's :class:`~landcover.io.legend.Legend`).
+        overviews: build internal overviews by this GDAL resampling (``"mode"`` for codes)
+            before publishing, halving down to :data:`OVERVIEW_MIN_SIDE`; ``None``: none.
     """
 
     def __init__(
@@ -220,11 +229,13 @@ class RasterWriter:
         colormap: dict[int, tuple[int, int, int, int]] | None = None,
         compress: str = "deflate",
         tags: dict[str, str] | None = None,
+        overviews: str | None = None,
     ) -> None:
         import rasterio
         from rasterio.errors import NotGeoreferencedWarning
 
         self.path = Path(path)
+        self.overviews = overviews
         self.tmp = reserve_temp(self.path)
         profile: dict[str, Any] = {
             "driver": "GTiff",
@@ -266,9 +277,24 @@ class RasterWriter:
             self._dst.write(data, window=rio_win)
 
     def close(self) -> Path:
-        """Finish the file and rename it to its final name; returns the final path."""
+        """Finish the file (with its overviews) and rename it to its final name; returns the
+        final path."""
+        if self.overviews is not None:
+            self._build_overviews(self.overviews)
         self._dst.close()
         return publish(self.tmp, self.path)
+
+    def _build_overviews(self, resampling: str) -> None:
+        """Internal overviews, best effort: a failure leaves the raster without, warned of."""
+        import rasterio
+        from rasterio.enums import Resampling
+
+        factors = overview_factors(self._dst.width, self._dst.height)
+        try:
+            if factors:
+                self._dst.build_overviews(factors, Resampling[resampling])
+        except rasterio.errors.RasterioError as e:
+            log.warning("%s: no overviews (%s)", self.path, str(e).splitlines()[0])
 
     def abort(self) -> None:
         """Drop the unfinished file."""
@@ -276,6 +302,16 @@ class RasterWriter:
             self._dst.close()
         finally:
             self.tmp.unlink(missing_ok=True)
+
+
+def overview_factors(width: int, height: int) -> list[int]:
+    """Overview decimation factors 2, 4, 8... while the reduced raster's shorter side stays
+    at least :data:`OVERVIEW_MIN_SIDE` pixels."""
+    factors, f = [], 2
+    while min(width, height) // f >= OVERVIEW_MIN_SIDE:
+        factors.append(f)
+        f *= 2
+    return factors
 
 
 def class_colormap(palette: np.ndarray) -> dict[int, tuple[int, int, int, int]]:

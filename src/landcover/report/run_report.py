@@ -35,6 +35,7 @@ from landcover.report.html import (
 from landcover.report.run_scene import build_scene
 from landcover.report.scenes import SceneFiles, find_scenes
 from landcover.report.svg import Bar, bar_chart
+from landcover.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,7 @@ def run_page(
     return render_page(
         "run.html",
         title=esc(f"Land cover: {run_dir.resolve().name}"),
-        subtitle=esc(f"{len(scenes)} scenes mapped by landcover; report written {_now()}"),
+        subtitle=esc(f"{plural(len(scenes), 'scene')} mapped by landcover; written {_now()}"),
         generator=esc(f"landcover {__version__}"),
         facts=facts(summary_facts(run_dir, scenes, totals, model)),
         chart_title=esc(chart_title),
@@ -183,7 +184,7 @@ def summary_facts(
     known = [t["hectares"] for t in totals if t["hectares"] is not None]
     area = fmt_number(sum(known)) + " ha" if known else "–"
     if 0 < without:
-        area += f" (not counting {without} scene{'s' if without > 1 else ''} with no known GSD)"
+        area += f" (not counting {plural(without, 'scene')} with no known GSD)"
     if any((s["areas"] or {}).get("hectares_estimated") for s in scenes):
         area += " (some rest on an estimated GSD: uncertain)"
     sources = sorted({(s["areas"] or {}).get("hectares_from") or "" for s in scenes} - {""})
