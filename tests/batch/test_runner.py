@@ -20,6 +20,7 @@ from landcover.batch.records import run_status
 from landcover.batch.runner import predict_many
 from landcover.batch.tasks import ModelSpec
 from landcover.cli import main
+from landcover.errors import InputError
 from landcover.inference.options import PredictOptions
 from tests.inference.conftest import coded_image, make_onnx
 
@@ -230,3 +231,16 @@ def test_real_tiles_on_two_workers_equal_the_in_process_run(tmp_path: Path) -> N
     assert len(here.scenes) == len(dask.scenes) == 4 and not dask.failures
     a, b = _pixels(tmp_path / "here"), _pixels(tmp_path / "dask")
     assert sorted(a) == sorted(b) and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_a_neutral_option_resumes_and_another_option_is_refused(tmp_path: Path) -> None:
+    model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
+    _images(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    predict_many([tmp_path / "in"], out, PredictOptions(gsd_m=2.0), model=model, progress=False)
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*_classes.tif")}
+    again = PredictOptions(gsd_m=2.0, batch_size=1)  # changes no output: the run resumes
+    assert len(predict_many([tmp_path / "in"], out, again, model=model).scenes) == 2
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*_classes.tif")} == mtimes
+    with pytest.raises(InputError, match="holds a run with another --tta; use --overwrite"):
+        predict_many([tmp_path / "in"], out, PredictOptions(gsd_m=2.0, tta=True), model=model)
