@@ -72,9 +72,9 @@ class PredictorPlugin(WorkerPlugin):  # type: ignore[misc]
 
 def _predictor() -> Predictor:
     """The model this worker's plugin opened."""
-    predictor = get_worker().plugins[PLUGIN_NAME].predictor
-    assert predictor is not None, "the worker plugin opens the model at set-up"
-    return predictor  # type: ignore[no-any-return]
+    plugin = get_worker().plugins[PLUGIN_NAME]
+    assert isinstance(plugin, PredictorPlugin) and plugin.predictor is not None
+    return plugin.predictor
 
 
 def worker_task(path: str, out: str, stem: str, options: PredictOptions) -> Outcome:

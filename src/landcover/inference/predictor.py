@@ -33,9 +33,21 @@ class Predictor(Protocol):
     """
 
     meta: ModelMeta
-    path: Path | None
-    precision: str
-    flexible: bool
+
+    @property
+    def path(self) -> Path | None:
+        """The model file, or ``None``."""
+        ...
+
+    @property
+    def precision(self) -> str:
+        """``fp32``, ``int8`` or ``bf16``."""
+        ...
+
+    @property
+    def flexible(self) -> bool:
+        """Whether any input side (a multiple of 32) is accepted."""
+        ...
 
     def predict_batch(self, x: np.ndarray) -> np.ndarray:
         """Map ``(N, C, S, S)`` float32 normalised input to ``(N, K, S, S)`` float32 softmax."""
