@@ -104,9 +104,10 @@ def predict_many(
         Every done scene of the run (this time and before) and this run's failures.
     """
     options = options or PredictOptions()
+    files = expand_inputs(inputs)  # a bad input is refused before the model is opened
     spec = model or ModelSpec()
     predictor = predictor if predictor is not None else spec.load()
-    folder, todo, stems = _claim(inputs, out, options, predictor, overwrite)
+    folder, todo, stems = _claim(files, out, options, predictor, overwrite)
     results: list[Outcome] = []
     if executor is None:
         one = len(todo) == 1
@@ -131,7 +132,7 @@ def predict_many(
 
 
 def _claim(
-    inputs: Sequence[str | Path],
+    files: list[Path],
     out: str | Path,
     options: PredictOptions,
     predictor: Predictor,
@@ -139,7 +140,6 @@ def _claim(
 ) -> tuple[RunFolder, list[tuple[Path, str]], set[str]]:
     """Claim (or resume) the run folder; the scenes still to do (input, output name), and the
     output names of all the inputs."""
-    files = expand_inputs(inputs)
     stems = output_stems(files)
     fp = fingerprint(predictor.path, {**options.fingerprint(), "precision": predictor.precision})
     inputs_by_stem = {stems[f]: str(f) for f in files}
