@@ -22,7 +22,8 @@ import numpy as np
 
 from landcover.accuracy.assess import assess
 from landcover.accuracy.design import draw_sample
-from landcover.inference.predict import predict_paths
+from landcover.batch.runner import predict_paths
+from landcover.inference.options import PredictOptions
 from landcover.inference.predictor import load_predictor
 from landcover.io.masks import read_mask_labels
 from landcover.schema import DEEPGLOBE
@@ -47,7 +48,8 @@ def main() -> None:
     masks = [p.with_name(p.name.replace("_sat.jpg", "_mask.png")) for p in images]
     with tempfile.TemporaryDirectory() as tmp:
         maps_dir = Path(tmp) / "maps"
-        predict_paths(load_predictor(None), images, maps_dir, gsd_m=0.5, progress=False)
+        options = PredictOptions(gsd_m=0.5)
+        predict_paths(load_predictor(None), images, maps_dir, options, progress=False)
         maps = sorted(maps_dir.glob("*_classes.tif"))
         truth = np.zeros(6)
         start, hits, adjusted, mapped, total, n = time.perf_counter(), [], [], None, 0.0, 0

@@ -13,9 +13,14 @@ Prints one table. Models have random weights (speed does not depend on training)
   for the same models, with the GSD given and estimated;
 - a synthetic N x N GeoTIFF at 0.5 m, wall time and peak RSS of ``landcover predict``;
 - ``landcover vectorize`` of its class raster (N x N), without and with a 0.5 ha minimum
-  mapping unit: wall time, peak RSS and polygons written (needs the ``[gis]`` extra).
+  mapping unit: wall time, peak RSS and polygons written (needs the ``[gis]`` extra);
+- a folder of full 2448x2448 tiles (``--gsd 0.5``, bundled model, default precision): seconds
+  per tile, the marginal cost of one more tile, a single-tile process, against the model's own
+  time for one tile (one 1024x1024 window, ``session.run`` alone); with ``--baseline-src DIR``
+  the same rows for another source tree (e.g. ``git archive`` of main) in the same run.
 
 Light run: ``python benchmarks/predict_throughput.py --crop 512 --big 4000 --models unet-lite0``.
+Only the folder rows: ``python benchmarks/predict_throughput.py --only folder``.
 """
 
 from __future__ import annotations
@@ -42,7 +47,8 @@ t0 = time.perf_counter()
 from landcover.cli import main
 rc = main(sys.argv[1:])
 hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM")][0].split()[1]
-print(json.dumps({"rc": rc, "seconds": time.perf_counter() - t0, "peak_rss_mb": int(hwm) / 1024}))
+print(json.dumps({"rc": rc, "seconds": time.perf_counter() - t0, "peak_rss_mb": int(hwm) / 1024,
+                  "cpu": time.process_time()}))
 """
 
 
@@ -75,11 +81,19 @@ def time_engine(predictor: object, image: np.ndarray, repeats: int) -> float:
     return best
 
 
-def run_cli(args: list[str]) -> dict[str, float]:
-    """Run ``landcover`` in a fresh process; wall time measured outside, peak RSS inside."""
+def run_cli(args: list[str], src: Path | None = None) -> dict[str, float]:
+    """Run ``landcover`` in a fresh process; wall time measured outside, peak RSS inside.
+
+    ``src``: run the package found there (``PYTHONPATH``) instead of the installed one.
+    """
+    env = dict(os.environ, PYTHONPATH=str(src)) if src is not None else None
     t = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", RUN_CHILD, "-q", *args], capture_output=True, text=True, check=False
+        [sys.executable, "-c", RUN_CHILD, "-q", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
     )
     wall = time.perf_counter() - t
     if proc.returncode != 0:
@@ -184,6 +198,88 @@ def vectorize_rows(classes: Path, size: int, rows: list) -> None:
         )
 
 
+def model_window_seconds(precision: str | None, repeats: int) -> tuple[float, float, str]:
+    """Best wall and CPU time of the bundled model on one 1024x1024 window (``predict_batch``
+    alone), and the model file's name."""
+    from landcover.inference.predictor import load_predictor
+
+    predictor = load_predictor(None, precision=precision)
+    x = np.random.default_rng(0).standard_normal((1, 3, 1024, 1024)).astype(np.float32)
+    predictor.predict_batch(x)  # warm-up
+    wall = cpu = float("inf")
+    for _ in range(repeats):
+        t, c = time.perf_counter(), time.process_time()
+        predictor.predict_batch(x)
+        wall = min(wall, time.perf_counter() - t)
+        cpu = min(cpu, time.process_time() - c)
+    return wall, cpu, Path(str(predictor.path)).name
+
+
+def folder_rows(opts: argparse.Namespace, work: Path, rows: list) -> None:
+    """Full tiles in a folder, per tile and marginal, and one tile in a fresh process, against
+    the model's own time per tile; for ``--baseline-src`` too, in the same run.
+
+    The trees take turns, ``--repeats`` rounds, and each figure is its best round, so that
+    other work on a shared machine slows both alike; the model is timed before and after.
+    """
+    import shutil
+
+    tiles = sorted(FULLRES.glob("*_sat.jpg"))
+    folder = work / "tiles"
+    folder.mkdir()
+    for i in range(opts.folder_tiles):
+        src = tiles[i % len(tiles)]
+        shutil.copy(src, folder / f"t{i:02d}_{src.name}")
+    one = folder / sorted(p.name for p in folder.iterdir())[0]
+    precision = ["--precision", opts.precision] if opts.precision else []
+    trees = [("this tree", None)]
+    if opts.baseline_src is not None:
+        trees.insert(0, (f"baseline {opts.baseline_src.parent.name}", opts.baseline_src))
+    base = ["predict", *precision, "--gsd", "0.5", "--overwrite", "--out"]
+    for _, src in trees:
+        run_cli([*base, str(work / "warm"), str(one)], src)  # page cache, .pyc files
+    model_s, model_cpu, model_name = model_window_seconds(opts.precision, opts.repeats + 3)
+    best: dict[str, dict[str, dict[str, float]]] = {label: {} for label, _ in trees}
+    for _ in range(opts.repeats):
+        for label, src in trees:
+            for what, inp in (("single", one), ("folder", folder)):
+                s = run_cli([*base, str(work / what), str(inp)], src)
+                if s["wall"] < best[label].get(what, {"wall": float("inf")})["wall"]:
+                    best[label][what] = s
+    again = model_window_seconds(opts.precision, opts.repeats + 3)
+    model_s, model_cpu = min(model_s, again[0]), min(model_cpu, again[1])
+    rows.append(
+        (
+            f"model alone: one 1024x1024 window ({model_name})",
+            f"{model_s:.3f} s",
+            f"CPU {model_cpu:.2f} s",
+        )
+    )
+    n = opts.folder_tiles
+    for label, _ in trees:
+        single, many = best[label]["single"], best[label]["folder"]
+        marginal = (many["wall"] - single["wall"]) / (n - 1)
+        cpu = f"CPU {single['cpu']:.2f} s"
+        rows += [
+            (
+                f"{label}: 1 tile, fresh process",
+                f"{single['wall']:.2f} s",
+                f"model + {single['wall'] - model_s:.2f} s, {cpu}",
+            ),
+            (
+                f"{label}: folder of {n} tiles, per tile",
+                f"{many['wall'] / n:.3f} s",
+                f"{many['wall'] / n / model_s:.2f}x the model, CPU {many['cpu'] / n:.2f} s "
+                f"({many['cpu'] / n / model_cpu:.2f}x the model's)",
+            ),
+            (
+                f"{label}: folder, one more tile",
+                f"{marginal:.3f} s",
+                f"{marginal / model_s:.2f}x the model",
+            ),
+        ]
+
+
 def main() -> None:
     """Parse options, measure, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -201,9 +297,23 @@ def main() -> None:
         help="ONNX model for the end-to-end rows (default: the bundled model when installed, "
         "else a random-weight U-Net-lite0 exported at --e2e-window)",
     )
+    parser.add_argument("--only", choices=["folder"], help="only these rows")
+    parser.add_argument("--folder-tiles", type=int, default=10, help="tiles in the folder rows")
+    parser.add_argument("--precision", help="bundled model precision in the folder rows")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="also run the folder rows with the package in this src folder (PYTHONPATH)",
+    )
     opts = parser.parse_args()
     if not opts.tile.is_file():
         sys.exit(f"{opts.tile}: missing; see ../shared/data/README.md")
+    if opts.only == "folder":
+        rows: list[tuple[str, str, str]] = []
+        with tempfile.TemporaryDirectory() as tmp:
+            folder_rows(opts, Path(tmp), rows)
+        print_table(rows, f"{os.cpu_count()} CPU cores, folder rows only")
+        return
 
     from landcover.inference.cpu import has_bf16 as cpu_has_bf16
     from landcover.inference.onnx_backend import OnnxPredictor
@@ -255,14 +365,20 @@ def main() -> None:
             )
         )
         vectorize_rows(work / "big_out" / "big_classes.tif", opts.big, rows)
-    width = max(len(r[0]) for r in rows)
+        folder_rows(opts, work, rows)
+    print_table(
+        rows,
+        f"crop {crop.shape[1]}x{crop.shape[0]} of {opts.tile.name}, window {opts.window}, "
+        f"25 % overlap, {os.cpu_count()} CPU cores, bf16: {cpu_has_bf16()}",
+    )
+
+
+def print_table(rows: list[tuple[str, str, str]], title: str) -> None:
+    """The title (with the CPU class), then one aligned line per row."""
     from landcover.inference.cpu import cpu_class, default_precision
 
-    print(
-        f"crop {crop.shape[1]}x{crop.shape[0]} of {opts.tile.name}, window {opts.window}, "
-        f"25 % overlap, {os.cpu_count()} CPU cores, CPU class {cpu_class()} (bundled model "
-        f"default: {default_precision()}), bf16: {cpu_has_bf16()}"
-    )
+    width = max(len(r[0]) for r in rows)
+    print(f"{title}, CPU class {cpu_class()} (bundled model default: {default_precision()})")
     print(f"{'what':<{width}}  {'speed':>14}  detail")
     for what, speed, detail in rows:
         print(f"{what:<{width}}  {speed:>14}  {detail}")

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from landcover.batch.runner import predict_many
 from landcover.inference.cpu import cpu_class
+from landcover.inference.options import PredictOptions
 
 FULLRES = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "deepglobe" / "fullres"
 
@@ -40,7 +41,8 @@ def _startup(executor: str) -> float:
 def _run(images: list[Path], executor: str | None) -> float:
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        result = predict_many(images, out, executor=executor, progress=False, gsd_m=0.5)
+        options = PredictOptions(gsd_m=0.5)
+        result = predict_many(images, out, options, executor=executor, progress=False)
         wall = time.perf_counter() - start
     assert not result.failures and len(result.scenes) == len(images)
     return wall

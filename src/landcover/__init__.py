@@ -6,7 +6,8 @@ The functions most users need are reachable from here (imported lazily, so that
     import landcover
     predictor = landcover.load_predictor()            # the bundled model, ONNX Runtime
     probs = landcover.predict_array(predictor, rgb, gsd_m=0.5)   # (K, H, W) float32
-    landcover.predict_paths(predictor, ["scene.tif"], "out/")    # files, like the CLI
+    options = landcover.PredictOptions(gsd_m=0.5, confidence=True)  # as the CLI's options
+    landcover.predict_paths(predictor, ["scene.tif"], "out/", options)  # the CLI's files
 
 Errors are :class:`LandcoverError`; its subclasses are also ``ValueError`` (:class:`InputError`),
 ``OSError`` (:class:`LandcoverIOError`) or ``ImportError`` (:class:`MissingDependencyError`).
@@ -23,8 +24,9 @@ __version__ = "0.1.0"
 _API = {
     "load_predictor": "landcover.inference.predictor",
     "predict_array": "landcover.inference.engine",
-    "predict_file": "landcover.inference.predict",
-    "predict_paths": "landcover.inference.predict",
+    "PredictOptions": "landcover.inference.options",
+    "predict_file": "landcover.batch.scene",
+    "predict_paths": "landcover.batch.runner",
     "get_schema": "landcover.schema",
     "find_pairs": "landcover.data.pairs",
     "check_dataset": "landcover.data.check",
@@ -39,6 +41,8 @@ _API = {
 }
 
 if TYPE_CHECKING:  # what IDEs and type checkers see; kept in step with _API by a test
+    from landcover.batch.runner import predict_paths as predict_paths
+    from landcover.batch.scene import predict_file as predict_file
     from landcover.bundled import list_models as list_models
     from landcover.data.check import check_dataset as check_dataset
     from landcover.data.pairs import find_pairs as find_pairs
@@ -50,8 +54,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; kept in step with _API by 
     from landcover.errors import MissingDependencyError as MissingDependencyError
     from landcover.evaluation.evaluate import evaluate as evaluate
     from landcover.inference.engine import predict_array as predict_array
-    from landcover.inference.predict import predict_file as predict_file
-    from landcover.inference.predict import predict_paths as predict_paths
+    from landcover.inference.options import PredictOptions as PredictOptions
     from landcover.inference.predictor import load_predictor as load_predictor
     from landcover.schema import get_schema as get_schema
 

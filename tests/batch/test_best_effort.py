@@ -12,8 +12,10 @@ import pytest
 import rasterio
 from rasterio import Affine
 
-from landcover.batch.cog import finish_rasters, is_cog
+from landcover.batch.cog import CogWriter, is_cog
 from landcover.cli import main
+from landcover.io.raster import RasterInfo
+from landcover.io.windows import Window
 from tests.inference.conftest import coded_image, make_onnx, write_geotiff
 
 # 2 m pixels turned by 30 degrees: a valid georeferenced grid that is not north-up.
@@ -61,18 +63,41 @@ def test_a_rotated_scene_beside_north_up_ones_leaves_the_mosaic_to_them(tmp_path
     assert "up_classes.tif" in text and "rot_classes.tif" not in text
 
 
-def test_overviews_are_best_effort(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    broken = tmp_path / "x_classes.tif"
-    broken.write_bytes(b"not a tiff")
-    conf = tmp_path / "x_confidence.tif"
-    data = np.full((1, 1100, 1000), 200, dtype=np.uint8)
-    data[0, :, :500] = 0  # nodata: left out of the averaged overviews
-    write_geotiff(conf, data, nodata=0)
-    with caplog.at_level(logging.WARNING):
-        assert finish_rasters([broken, conf]) == [tmp_path / "x_confidence.qml"]
-    assert f"{broken}: no overviews" in caplog.text
+def _confidence_cog(path: Path) -> Path:
+    data = np.full((1100, 1000), 200, dtype=np.uint8)
+    data[:, :500] = 0  # nodata: left out of the averaged overviews
+    info = RasterInfo(
+        path, 1000, 1100, crs=None, transform=None, nodata=0, gsd_m=None, dtype="uint8"
+    )
+    writer = CogWriter(path, info, nodata=0, resampling="AVERAGE")
+    writer.write(data, Window(0, 0, 1100, 1000))
+    return writer.close()
+
+
+def test_confidence_gets_averaged_overviews(tmp_path: Path) -> None:
+    conf = _confidence_cog(tmp_path / "x_confidence.tif")
     assert is_cog(conf)
     with rasterio.open(conf) as src:
         assert src.overviews(1)[0] == 2 and src.nodata == 0
         half = src.read(1, out_shape=(550, 500))
     assert set(np.unique(half[:, 260:])) == {200}
+
+
+def test_overviews_are_best_effort(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = rasterio.shutil.copy
+
+    def no_cog(src: object, dst: object, driver: str = "GTiff", **kw: object) -> None:
+        if driver == "COG":
+            raise rasterio.errors.RasterioError("COG driver failed")
+        copy(src, dst, driver=driver, **kw)
+
+    monkeypatch.setattr(rasterio.shutil, "copy", no_cog)
+    with caplog.at_level(logging.WARNING):
+        conf = _confidence_cog(tmp_path / "x_confidence.tif")
+    assert f"{conf}: no overviews (COG driver failed)" in caplog.text
+    assert not is_cog(conf)
+    with rasterio.open(conf) as src:
+        assert src.nodata == 0 and src.read(1)[0, 600] == 200
+    assert [p.name for p in tmp_path.iterdir()] == ["x_confidence.tif"]

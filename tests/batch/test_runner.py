@@ -17,8 +17,11 @@ import rasterio
 from PIL import Image
 
 from landcover.batch.records import run_status
-from landcover.batch.runner import ModelSpec, predict_many
+from landcover.batch.runner import predict_many
+from landcover.batch.tasks import ModelSpec
 from landcover.cli import main
+from landcover.errors import InputError
+from landcover.inference.options import PredictOptions
 from tests.inference.conftest import coded_image, make_onnx
 
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
@@ -47,14 +50,18 @@ def test_failures_are_recorded_and_retried(tmp_path: Path) -> None:
     imgs = _images(tmp_path / "in", 3)
     imgs[1].write_bytes(b"not a picture")
     out = tmp_path / "out"
-    result = predict_many([tmp_path / "in"], out, model=model, progress=False, estimate=False)
+    result = predict_many(
+        [tmp_path / "in"], out, PredictOptions(estimate=False), model=model, progress=False
+    )
     assert [s.stem for s in result.scenes] == ["s00", "s02"]
     assert len(result.failures) == 1 and result.failures[0][0] == imgs[1]
     st = run_status(out)
     assert st.done == ["s00", "s02"] and list(st.failed) == ["s01"] and st.pending == []
     assert "s01.png" in json.loads((out / ".landcover/failed/s01.json").read_text())["input"]
     Image.fromarray(coded_image(64, 72, seed=1)).save(imgs[1])  # the user fixes the file
-    again = predict_many([tmp_path / "in"], out, model=model, progress=False, estimate=False)
+    again = predict_many(
+        [tmp_path / "in"], out, PredictOptions(estimate=False), model=model, progress=False
+    )
     assert not again.failures and len(again.scenes) == 3
     assert run_status(out).failed == {}
     assert len((out / "areas.csv").read_text().splitlines()) > 3
@@ -77,10 +84,12 @@ def test_local_cluster_equals_in_process_and_names_never_collide(tmp_path: Path)
     _images(tmp_path / "a", 3)
     _images(tmp_path / "b", 2)  # the same file names in another folder
     inputs = [tmp_path / "a", tmp_path / "b"]
-    here = predict_many(inputs, tmp_path / "here", model=model, progress=False, estimate=False)
+    here = predict_many(
+        inputs, tmp_path / "here", PredictOptions(estimate=False), model=model, progress=False
+    )
     dask = predict_many(
-        inputs, tmp_path / "dask", model=model, executor="local:2", progress=False,
-        estimate=False,
+        inputs, tmp_path / "dask", PredictOptions(estimate=False), model=model,
+        executor="local:2", progress=False,
     )  # fmt: skip
     assert not here.failures and not dask.failures
     a, b = _pixels(tmp_path / "here"), _pixels(tmp_path / "dask")
@@ -110,10 +119,10 @@ def test_a_worker_killed_mid_run(tmp_path: Path) -> None:
                     r=predict_many(
                         [tmp_path / "in"],
                         out,
+                        PredictOptions(estimate=False),
                         model=model,
                         executor=client,
                         progress=False,
-                        estimate=False,
                     )  # fmt: skip
                 )
             )
@@ -189,15 +198,15 @@ def test_a_big_scene_split_over_workers_equals_one_process(tmp_path: Path) -> No
     big = np.moveaxis(coded_image(300, 260, seed=7), 2, 0)
     write_geotiff(tmp_path / "in" / "big.tif", big)
     _images(tmp_path / "in", 2)  # and two small ones, mapped whole
-    opts = {"estimate": False, "block_size": 64, "confidence": True, "progress": False}
+    opts = PredictOptions(estimate=False, block_size=64, confidence=True)
     from landcover.batch.dask_exec import _plan
 
     plan = _plan(model.load(), str(tmp_path / "in" / "big.tif"), opts, 10_000)
     assert plan is not None and [r for _, r in plan[0]] == [range(0, 12), range(12, 25)]
-    one = predict_many([tmp_path / "in"], tmp_path / "one", model=model, **opts)
+    one = predict_many([tmp_path / "in"], tmp_path / "one", opts, model=model, progress=False)
     split = predict_many(
-        [tmp_path / "in"], tmp_path / "split", model=model, executor="local:2",
-        split_pixels=10_000, **opts,
+        [tmp_path / "in"], tmp_path / "split", opts, model=model, executor="local:2",
+        split_pixels=10_000, progress=False,
     )  # fmt: skip
     assert not one.failures and not split.failures and len(split.scenes) == 3
     for name in ("big_classes.tif", "big_confidence.tif", "s00_classes.tif"):
@@ -222,3 +231,16 @@ def test_real_tiles_on_two_workers_equal_the_in_process_run(tmp_path: Path) -> N
     assert len(here.scenes) == len(dask.scenes) == 4 and not dask.failures
     a, b = _pixels(tmp_path / "here"), _pixels(tmp_path / "dask")
     assert sorted(a) == sorted(b) and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_a_neutral_option_resumes_and_another_option_is_refused(tmp_path: Path) -> None:
+    model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
+    _images(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    predict_many([tmp_path / "in"], out, PredictOptions(gsd_m=2.0), model=model, progress=False)
+    mtimes = {p.name: p.stat().st_mtime_ns for p in out.glob("*_classes.tif")}
+    again = PredictOptions(gsd_m=2.0, batch_size=1)  # changes no output: the run resumes
+    assert len(predict_many([tmp_path / "in"], out, again, model=model).scenes) == 2
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*_classes.tif")} == mtimes
+    with pytest.raises(InputError, match="holds a run with another --tta; use --overwrite"):
+        predict_many([tmp_path / "in"], out, PredictOptions(gsd_m=2.0, tta=True), model=model)

@@ -60,9 +60,13 @@ def data_dir(tmp_path: Path) -> Path:
 
 @dataclass
 class OraclePredictor:
-    """Stands in for a loaded model: only ``meta`` is read by the evaluation."""
+    """Stands in for a loaded model (the :class:`Predictor` protocol's attributes); its
+    ``predict_batch`` is never called: :func:`oracle_predict` replaces the prediction."""
 
     meta: ModelMeta
+    path: Path | None = None
+    precision: str = "fp32"
+    flexible: bool = False
 
 
 def oracle_predict(predictor: OraclePredictor, image: np.ndarray, **kw: Any) -> np.ndarray:

@@ -137,7 +137,7 @@ def test_predict_refuses_bad_model_files(
 def test_predict_ctrl_c_keeps_only_complete_files(
     tmp_path: Path, make, cli, models, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from landcover.inference import predict as predict_mod
+    from landcover.batch import scene as predict_mod
 
     inp = tmp_path / "in"
     inp.mkdir()

@@ -23,6 +23,10 @@ K = DEEPGLOBE.num_classes
 class IdentityPredictor:
     """Returns one-hot of ``round(red * 255) % K`` (input normalised with mean 0, std 1)."""
 
+    path: Path | None = None
+    precision = "fp32"
+    flexible = False
+
     def __init__(self, tile_size: int = 32, gsd_m: float | None = None) -> None:
         self.meta = ModelMeta(
             "identity",

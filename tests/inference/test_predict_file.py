@@ -9,8 +9,11 @@ import pytest
 import rasterio
 from PIL import Image
 
+from landcover.batch.runner import predict_paths
+from landcover.batch.scene import predict_file
 from landcover.errors import LandcoverError
-from landcover.inference.predict import predict_file, predict_paths, prepare_out_dir
+from landcover.inference.options import PredictOptions
+from landcover.inference.predict import prepare_out_dir
 from landcover.io.raster import NODATA_LABEL, RasterReader
 from landcover.schema import DEEPGLOBE
 from tests.inference.conftest import IdentityPredictor, K, coded_image, write_geotiff
@@ -72,7 +75,9 @@ def test_reader_reads_blocks_not_the_whole_raster(
         return original(self, window)
 
     monkeypatch.setattr(RasterReader, "read", spy)
-    predict_file(IdentityPredictor(gsd_m=2.0), src, tmp_path, block_size=64, progress=False)
+    predict_file(
+        IdentityPredictor(gsd_m=2.0), src, tmp_path, PredictOptions(block_size=64), progress=False
+    )
     # 64-px blocks with a 4-px margin (1/8 tile): 4 x 3 blocks, none larger than 72 x 72.
     assert len(seen) == 12
     assert max(w.height * w.width for w in seen) == 72 * 72
@@ -98,7 +103,9 @@ def test_16bit_and_band_selection(tmp_path: Path) -> None:
     rng = np.random.default_rng(4)
     data = rng.integers(0, 4000, (5, 20, 24)).astype(np.uint16)
     src = write_geotiff(tmp_path / "ms.tif", data)
-    predict_file(IdentityPredictor(gsd_m=2.0), src, tmp_path, bands=[3, 2, 1], progress=False)
+    predict_file(
+        IdentityPredictor(gsd_m=2.0), src, tmp_path, PredictOptions(bands=(3, 2, 1)), progress=False
+    )
     with RasterReader(src, bands=[3, 2, 1]) as reader:
         from landcover.io.windows import Window
 
@@ -107,7 +114,9 @@ def test_16bit_and_band_selection(tmp_path: Path) -> None:
     assert rgb[..., 0].max() == 255 and rgb[..., 0].min() == 0  # 2-98 % stretch of band 3
     np.testing.assert_array_equal(_classes(tmp_path / "ms_classes.tif"), rgb[..., 0] % K)
     with pytest.raises(LandcoverError, match="ms.tif.*--bands"):
-        predict_file(IdentityPredictor(), src, tmp_path, bands=[1, 2, 9], progress=False)
+        predict_file(
+            IdentityPredictor(), src, tmp_path, PredictOptions(bands=(1, 2, 9)), progress=False
+        )
 
 
 def test_interrupt_leaves_only_complete_files(tmp_path: Path) -> None:
@@ -121,7 +130,9 @@ def test_interrupt_leaves_only_complete_files(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     with pytest.raises(KeyboardInterrupt):
-        predict_file(Interrupted(gsd_m=2.0), src, out, block_size=40, progress=False)
+        predict_file(
+            Interrupted(gsd_m=2.0), src, out, PredictOptions(block_size=40), progress=False
+        )
     assert list(out.iterdir()) == []
 
 

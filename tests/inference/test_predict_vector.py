@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 import rasterio
 
+from landcover.batch.scene import predict_file
 from landcover.cli import main
 from landcover.errors import LandcoverError
-from landcover.inference.predict import predict_file, prepare_out_dir
+from landcover.inference.options import PredictOptions
+from landcover.inference.predict import prepare_out_dir
 from tests.inference.conftest import IdentityPredictor, K, write_geotiff
 
 pyogrio = pytest.importorskip("pyogrio")
@@ -45,7 +47,11 @@ def test_confidence_raster_polygons_and_styles(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     result = predict_file(
-        SoftPredictor(gsd_m=2.0), src, out, confidence=True, vector=True, progress=False
+        SoftPredictor(gsd_m=2.0),
+        src,
+        out,
+        PredictOptions(confidence=True, vector=True),
+        progress=False,
     )
     names = {p.name for p in result.outputs}
     assert {
@@ -78,7 +84,8 @@ def test_mmu_applies_to_the_polygons_not_the_raster(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     # The water patch is 4 px of 4 m²: 0.0016 ha, under an MMU of 0.002 ha.
-    predict_file(IdentityPredictor(gsd_m=2.0), src, out, vector=True, mmu_ha=0.002, progress=False)
+    options = PredictOptions(vector=True, mmu_ha=0.002)
+    predict_file(IdentityPredictor(gsd_m=2.0), src, out, options, progress=False)
     with rasterio.open(out / "scene_classes.tif") as c:
         assert (c.read(1) == 4).sum() == 4
     meta, _, _, values = pyogrio.raw.read(out / "scene_polygons.gpkg", layer="scene_polygons")

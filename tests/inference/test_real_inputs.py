@@ -14,10 +14,13 @@ import rasterio
 from PIL import Image
 from rasterio.transform import from_origin
 
+from landcover.batch.runner import predict_paths
+from landcover.batch.scene import predict_file
 from landcover.cli import main
 from landcover.inference.cpu import cpu_class, default_precision, int8_is_fast
 from landcover.inference.engine import predict_model_grid
-from landcover.inference.predict import output_stems, predict_file, predict_paths
+from landcover.inference.options import PredictOptions
+from landcover.inference.predict import output_stems
 from tests.inference.conftest import IdentityPredictor, K, coded_image, write_geotiff
 
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
@@ -96,9 +99,8 @@ def test_same_file_names_from_two_folders_keep_distinct_outputs(tmp_path: Path) 
         other: "a_scene_jpg",
     }
     out = tmp_path / "out"
-    result = predict_paths(
-        IdentityPredictor(), [*files, other], out, progress=False, estimate=False
-    )
+    options = PredictOptions(estimate=False)
+    result = predict_paths(IdentityPredictor(), [*files, other], out, options, progress=False)
     assert not result.failures
     for stem, src in (("a_scene_png", files[0]), ("b_scene", files[1])):
         with rasterio.open(out / f"{stem}_classes.tif") as f:
@@ -168,7 +170,9 @@ def test_fine_input_is_still_downsampled(tmp_path: Path) -> None:
 def test_single_band_raster_warns_naming_the_file(tmp_path: Path, caplog) -> None:
     src = write_geotiff(tmp_path / "pan.tif", coded_image(40, 40)[None, ..., 0])
     with caplog.at_level(logging.WARNING):
-        predict_file(IdentityPredictor(), src, tmp_path, progress=False, estimate=False)
+        predict_file(
+            IdentityPredictor(), src, tmp_path, PredictOptions(estimate=False), progress=False
+        )
     assert f"{src}: single band (greyscale): the model expects RGB" in caplog.text
 
 
@@ -226,7 +230,9 @@ def test_evaluate_scores_exactly_the_labels_predict_writes(tmp_path: Path) -> No
     Image.fromarray(DEEPGLOBE.palette[truth]).save(data / "x_mask.png")
     predictor = FlexiblePredictor(gsd_m=1.0, tile_size=64)
     (tmp_path / "p").mkdir()
-    predict_file(predictor, data / "x_sat.png", tmp_path / "p", gsd_m=0.5, progress=False)
+    predict_file(
+        predictor, data / "x_sat.png", tmp_path / "p", PredictOptions(gsd_m=0.5), progress=False
+    )
     with rasterio.open(tmp_path / "p" / "x_sat_classes.tif") as f:
         written = f.read(1)
     assert not np.array_equal(written, image[..., 0] % K)  # resampled: not the identity
@@ -261,5 +267,5 @@ def test_an_estimated_gsd_never_upsamples(tmp_path: Path, monkeypatch) -> None:
     assert scene.gsd.source == "estimated" and scene.gsd_m == 1.8
     assert predictor.calls == [(1, 3, 64, 64)]  # its own pixels, not 1.8x as many a side
     given = FlexiblePredictor(gsd_m=1.0, tile_size=256)
-    predict_file(given, img, tmp_path, gsd_m=1.8, progress=False, stem="g")
+    predict_file(given, img, tmp_path, PredictOptions(gsd_m=1.8), progress=False, stem="g")
     assert given.calls == [(1, 3, 128, 128)]  # a given GSD is trusted: 115 px, rounded to 32

@@ -51,7 +51,7 @@ def test_falls_back_to_colour_table(tmp_path: Path) -> None:
 
 
 def test_predict_writes_the_legend(tmp_path: Path) -> None:
-    from landcover.inference.predict import predict_file
+    from landcover.batch.scene import predict_file
     from landcover.inference.predictor import load_predictor
 
     rgb = np.random.default_rng(0).integers(0, 255, (3, 64, 64), dtype=np.uint8)

@@ -12,26 +12,39 @@ whole file. Choices for class rasters:
   Nodata pixels are left out of the vote.
 - Colour table, nodata value and the ``LANDCOVER_*`` legend tags are copied as they are.
 - The confidence raster (a continuous 0-1 value, 0 = nodata) gets ``AVERAGE`` overviews
-  instead (:data:`OVERVIEW_RESAMPLING`).
+  instead.
 
-Overviews are an extra: :func:`finish_rasters` keeps a plain GeoTIFF, with a warning, when the
-rewrite fails, so that it never fails a scene.
+Overviews are an extra: when the COG driver fails, :class:`CogWriter` writes a plain tiled
+GeoTIFF, with a warning, so that it never fails a scene.
 
 GDAL streams the copy tile by tile through its block cache (capped at :data:`GDAL_CACHE_MB`),
 so memory does not grow with the raster; the overviews are built in a temporary file beside
 the output, removed at the end.
+
+``predict`` writes its class rasters once, as COGs, with :class:`CogWriter`: the blocks go to
+an in-memory raster (an uncompressed temporary GeoTIFF above :data:`MEM_MAX_PIXELS`), which
+the COG driver then compresses, tiles and gives overviews in one pass. :func:`to_cog`
+rewrites a class GeoTIFF written otherwise.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import uuid
+import warnings
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+import rasterio.shutil
+from rasterio.errors import NotGeoreferencedWarning
+from rasterio.windows import Window as RioWindow
 
 from landcover.errors import LandcoverIOError
-from landcover.gis.styles import write_confidence_style
 from landcover.io.atomic import prepare_output_file, publish, reserve_temp
-from landcover.io.raster import open_raster
+from landcover.io.raster import RasterInfo, open_raster
+from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +57,105 @@ GEOTIFF_MEDIA_TYPE = "image/tiff; application=geotiff"
 # predict writes in ``<stem>_classes.tif.aux.xml``), which follows the COG.
 GDAL_TEMP_SUFFIXES = (".ovr.tmp", ".tmp")
 PAM_SUFFIX = ".aux.xml"
-# The outputs rewritten as COGs after a scene, by name ending, and their overview resampling.
-CONFIDENCE_SUFFIX = "_confidence.tif"
-OVERVIEW_RESAMPLING = {"_classes.tif": "MODE", CONFIDENCE_SUFFIX: "AVERAGE"}
+MEM_MAX_PIXELS = 64_000_000  # a class raster up to this size (64 MB) is staged in memory
+COG_OPTIONS: dict[str, Any] = {
+    "COMPRESS": "DEFLATE",
+    "PREDICTOR": "NO",
+    "BLOCKSIZE": BLOCKSIZE,
+    "OVERVIEW_RESAMPLING": "MODE",
+    "BIGTIFF": "IF_SAFER",
+}
+PLAIN_OPTIONS: dict[str, Any] = {
+    "TILED": "YES",
+    "BLOCKXSIZE": BLOCKSIZE,
+    "BLOCKYSIZE": BLOCKSIZE,
+    "COMPRESS": "DEFLATE",
+    "BIGTIFF": "IF_SAFER",
+}
+
+
+class CogWriter:
+    """Write a one-band uint8 class raster block by block; :meth:`close` publishes it as a COG.
+
+    The same interface as :class:`~landcover.io.raster.RasterWriter`: the input's size, CRS and
+    transform, a nodata value, a colour table and tags; nothing is left under ``path`` unless
+    :meth:`close` succeeds.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        info: RasterInfo,
+        *,
+        nodata: float | None = None,
+        colormap: dict[int, tuple[int, int, int, int]] | None = None,
+        tags: dict[str, str] | None = None,
+        resampling: str = "MODE",
+    ) -> None:
+        self.path = Path(path)
+        self.resampling = resampling
+        profile: dict[str, Any] = {
+            "width": info.width,
+            "height": info.height,
+            "count": 1,
+            "dtype": "uint8",
+        }
+        if info.crs is not None:
+            profile.update(crs=info.crs, transform=info.transform)
+        if nodata is not None:
+            profile["nodata"] = nodata
+        in_memory = info.width * info.height <= MEM_MAX_PIXELS
+        self._stage = None if in_memory else reserve_temp(self.path)
+        if self._stage is None:
+            profile["driver"] = "MEM"
+        else:
+            profile.update(driver="GTiff", tiled=True, blockxsize=BLOCKSIZE, blockysize=BLOCKSIZE)
+            profile["BIGTIFF"] = "IF_SAFER"
+        name = str(self._stage) if self._stage else f"/vsimem/landcover-{uuid.uuid4().hex}"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            self._dst = rasterio.open(name, "w", **profile)
+        if colormap is not None:
+            self._dst.write_colormap(1, colormap)
+        if tags:
+            self._dst.update_tags(**tags)
+
+    def write(self, data: np.ndarray, window: Window, band: int = 1) -> None:
+        """Write ``(h, w)`` pixels (or ``(1, h, w)``) at ``window``."""
+        rio_win = RioWindow(window.col, window.row, window.width, window.height)
+        self._dst.write(data.reshape(data.shape[-2:]), band, window=rio_win)
+
+    def close(self) -> Path:
+        """Write the COG under a temporary name and rename it to :attr:`path`.
+
+        Overviews are an extra: when GDAL's COG driver fails, the raster is written as a plain
+        tiled GeoTIFF instead, with a warning, so that it never fails a scene.
+        """
+        tmp = reserve_temp(self.path)
+        try:
+            with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+                try:
+                    options = dict(COG_OPTIONS, OVERVIEW_RESAMPLING=self.resampling)
+                    rasterio.shutil.copy(self._dst, tmp, driver="COG", **options)
+                except rasterio.errors.RasterioError as e:
+                    log.warning("%s: no overviews (%s)", self.path, _first_line(e))
+                    _remove_leftovers(tmp)
+                    rasterio.shutil.copy(self._dst, tmp, driver="GTiff", **PLAIN_OPTIONS)
+            publish(tmp, self.path)
+        except rasterio.errors.RasterioError as e:
+            raise LandcoverIOError(f"cannot write the raster ({_first_line(e)})", self.path) from e
+        finally:
+            self.abort()
+            _remove_leftovers(tmp)
+        return self.path
+
+    def abort(self) -> None:
+        """Drop the staged pixels."""
+        try:
+            self._dst.close()
+        finally:
+            if self._stage is not None:
+                self._stage.unlink(missing_ok=True)
 
 
 def is_cog(path: str | Path) -> bool:
@@ -55,8 +164,6 @@ def is_cog(path: str | Path) -> bool:
     Raises:
         LandcoverIOError: when ``path`` is missing or not a readable raster.
     """
-    import rasterio
-
     try:
         with open_raster(path) as src:
             return bool(src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG")
@@ -86,7 +193,7 @@ def to_cog(
         overwrite: allow replacing an existing ``out`` (other than ``classes_tif``).
         blocksize: tile side in pixels.
         resampling: GDAL's overview resampling (``MODE`` for classes, ``AVERAGE`` for a
-            continuous value).
+            continuous value such as the confidence).
 
     Returns:
         The path of the COG.
@@ -113,50 +220,25 @@ def to_cog(
         if sidecar.is_file():
             publish(sidecar, target.with_name(target.name + PAM_SUFFIX))
     finally:
-        for leftover in (tmp, sidecar, *(tmp.with_name(tmp.name + s) for s in GDAL_TEMP_SUFFIXES)):
-            leftover.unlink(missing_ok=True)
+        _remove_leftovers(tmp)
     return target
 
 
-def finish_rasters(outputs: Iterable[Path]) -> list[Path]:
-    """Rewrite a scene's class and confidence rasters as COGs (:data:`OVERVIEW_RESAMPLING`),
-    best effort: a raster that cannot be rewritten stays a plain GeoTIFF, with a warning.
-    The confidence raster also gets its QGIS style (a labelled 0-1 ramp).
+def _remove_leftovers(tmp: Path) -> None:
+    """``tmp`` (when not published), its sidecar and the COG driver's working files."""
+    for s in ("", PAM_SUFFIX, *GDAL_TEMP_SUFFIXES):
+        tmp.with_name(tmp.name + s).unlink(missing_ok=True)
 
-    Returns:
-        The files added (the confidence raster's ``.qml``).
-    """
-    added = []
-    for path in outputs:
-        if path.name.endswith(CONFIDENCE_SUFFIX):
-            added += write_confidence_style(path)
-        resampling = next(
-            (r for end, r in OVERVIEW_RESAMPLING.items() if path.name.endswith(end)), None
-        )
-        if resampling is None:
-            continue
-        try:
-            to_cog(path, resampling=resampling)
-        except LandcoverIOError as e:
-            log.warning("%s: no overviews (%s)", path, e.message)
-    return added
+
+def _first_line(e: Exception) -> str:
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
 
 
 def _copy_as_cog(src_path: Path, dst: Path, blocksize: int, resampling: str) -> None:
     """GDAL's COG driver: copy ``src_path`` into ``dst`` (which may exist, empty)."""
-    import rasterio
-    import rasterio.shutil
-
-    options = {
-        "COMPRESS": "DEFLATE",
-        "PREDICTOR": "NO",
-        "BLOCKSIZE": blocksize,
-        "OVERVIEW_RESAMPLING": resampling,
-        "BIGTIFF": "IF_SAFER",
-    }
+    options = dict(COG_OPTIONS, BLOCKSIZE=blocksize, OVERVIEW_RESAMPLING=resampling)
     try:
         with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), open_raster(src_path) as src:
             rasterio.shutil.copy(src, dst, driver="COG", **options)
     except rasterio.errors.RasterioError as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        raise LandcoverIOError(f"cannot write a COG of it ({first})", src_path) from e
+        raise LandcoverIOError(f"cannot write a COG of it ({_first_line(e)})", src_path) from e

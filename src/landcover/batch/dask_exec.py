@@ -5,25 +5,42 @@ scheduler applies it again to a worker that restarts). Threads: on a ``local:N``
 worker gets ``cores / N`` threads and maps one scene at a time with all of them (a worker
 resource); on a cluster of your own each worker maps as many scenes at once as it has threads,
 one ONNX Runtime thread each, so no worker uses more cores than Dask gave it.
-Tasks carry paths and options; each writes its scene's outputs and record on the worker, so a
+Tasks carry paths and a :class:`~landcover.inference.options.PredictOptions`; each writes its
+scene's outputs and record on the worker (:func:`~landcover.batch.tasks.recording`), so a
 scene finished there is kept even if this process dies. A worker that dies mid-task has its
 task rescheduled by Dask on another one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
-from collections.abc import Iterator
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from landcover.batch.records import RECORDS
-from landcover.batch.runner import ModelSpec, record_outcome, scene_task
+from landcover.batch.scene import predict_file
+from landcover.batch.scene_parts import assemble_parts, predict_part, scene_plan
+from landcover.batch.tasks import ModelSpec, Outcome, recording
 from landcover.errors import InputError, require_extra
+from landcover.inference.gsd import Gsd
+from landcover.inference.options import PredictOptions
+from landcover.inference.predictor import Predictor
+from landcover.io.raster import open_raster
 
 require_extra("distributed", "dask", "predict --cluster/--scheduler")
-from distributed import WorkerPlugin  # noqa: E402  (after the install hint)
+from distributed import (  # noqa: E402  (after the install hint)
+    Client,
+    LocalCluster,
+    WorkerPlugin,
+    as_completed,
+    get_worker,
+)
 
 PLUGIN_NAME = "landcover-predictor"
 TASK_RETRIES = 2
@@ -40,12 +57,10 @@ class PredictorPlugin(WorkerPlugin):  # type: ignore[misc]
     def __init__(self, spec: ModelSpec, worker_threads: bool) -> None:
         self.spec = spec
         self.worker_threads = worker_threads
-        self.predictor: Any = None
+        self.predictor: Predictor | None = None
 
     def setup(self, worker: Any) -> None:
         """Open the model with all the worker's threads (local cluster) or one."""
-        import dataclasses
-
         threads = getattr(getattr(worker, "state", None), "nthreads", None) or 1
         threads = threads if self.worker_threads else 1
         self.predictor = dataclasses.replace(self.spec, threads=threads).load()
@@ -55,14 +70,18 @@ class PredictorPlugin(WorkerPlugin):  # type: ignore[misc]
         self.predictor = None
 
 
-def worker_task(
-    path: str, out: str, stem: str, options: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """One scene on a worker, with the model its plugin opened."""
-    from distributed import get_worker
+def _predictor() -> Predictor:
+    """The model this worker's plugin opened."""
+    plugin = get_worker().plugins[PLUGIN_NAME]
+    assert isinstance(plugin, PredictorPlugin) and plugin.predictor is not None
+    return plugin.predictor
 
-    plugin: Any = get_worker().plugins[PLUGIN_NAME]
-    return scene_task(plugin.predictor, path, out, stem, options)
+
+def worker_task(path: str, out: str, stem: str, options: PredictOptions) -> Outcome:
+    """One scene on a worker, with the model its plugin opened."""
+    with recording(out, stem, path) as rec:
+        rec.scene = predict_file(_predictor(), path, out, options, stem=stem, progress=False)
+    return rec.result
 
 
 def worker_part(
@@ -70,17 +89,11 @@ def worker_part(
     part_dir: str,
     index: int,
     blocks: range,
-    gsd: tuple[Any, str],
-    options: dict[str, Any],
+    gsd: tuple[float | None, str],
+    options: PredictOptions,
 ) -> int:
-    """One part of a split scene, on a worker (:mod:`landcover.inference.scene_parts`)."""
-    from distributed import get_worker
-
-    from landcover.inference.gsd import Gsd
-    from landcover.inference.scene_parts import predict_part
-
-    plugin: Any = get_worker().plugins[PLUGIN_NAME]
-    return predict_part(plugin.predictor, path, part_dir, index, blocks, Gsd(*gsd), options)
+    """One part of a split scene, on a worker (:mod:`landcover.batch.scene_parts`)."""
+    return predict_part(_predictor(), path, part_dir, index, blocks, Gsd(*gsd), options)
 
 
 def worker_assemble(
@@ -88,24 +101,16 @@ def worker_assemble(
     out: str,
     stem: str,
     parts: list[tuple[int, range]],
-    gsd: tuple[Any, str],
-    options: dict[str, Any],
+    gsd: tuple[float | None, str],
+    options: PredictOptions,
     *finished: int,
-) -> tuple[str, dict[str, Any]]:
+) -> Outcome:
     """Assemble a split scene once its parts (``finished``) are done, and record it."""
-    from distributed import get_worker
-
-    from landcover.inference.gsd import Gsd
-    from landcover.inference.scene_parts import assemble_parts
-
-    plugin: Any = get_worker().plugins[PLUGIN_NAME]
-
-    def make() -> Any:
-        part_dir = _part_dir(out, stem)
-        args = (plugin.predictor, path, out, stem, part_dir, parts, Gsd(*gsd), options)
-        return assemble_parts(*args)
-
-    return record_outcome(out, stem, path, make)
+    part_dir = _part_dir(out, stem)
+    with recording(out, stem, path) as rec:
+        args = (_predictor(), path, out, stem, part_dir, parts, Gsd(*gsd), options)
+        rec.scene = assemble_parts(*args)
+    return rec.result
 
 
 def _part_dir(out: str, stem: str) -> str:
@@ -119,8 +124,6 @@ def connect(executor: Any) -> tuple[Any, list[Any]]:
     a ``.json`` path: a scheduler file; any other string: a scheduler address; a ``Client``:
     itself (left open).
     """
-    from distributed import Client, LocalCluster
-
     if not isinstance(executor, str):
         return executor, []
     if executor.startswith("local:"):
@@ -152,18 +155,14 @@ def run_on_dask(
     executor: Any,
     spec: ModelSpec,
     tasks: list[tuple[str, str, str]],
-    options: dict[str, Any],
+    options: PredictOptions,
     progress: bool,
+    predictor: Predictor | None = None,
     *,
-    predictor: Any = None,
     split_pixels: int = SPLIT_PIXELS,
-) -> Iterator[tuple[str, dict[str, Any]]]:
+) -> Iterator[Outcome]:
     """Submit every scene (a scene above ``split_pixels`` in parts, then its assembly, which
     waits for them) and yield ``(state, record)`` as scenes finish."""
-    from distributed import as_completed
-
-    from landcover.inference.predict import _bar
-
     client, to_close = connect(executor)
     local = bool(to_close)  # a LocalCluster made here: one scene per worker at a time
     submit = _submitter(client, local, id(tasks))
@@ -176,17 +175,16 @@ def run_on_dask(
                 futures.append(submit(worker_task, stem, path, out, stem, options))
                 continue
             futures.append(_submit_parts(submit, path, out, stem, plan, options))
-        bar = _bar(len(futures), "scenes", progress, "scene")
-        for future in as_completed(futures):
+        for future in tqdm(
+            as_completed(futures), "scenes", len(futures), unit="scene", disable=not progress
+        ):
             yield _outcome(future)
-            bar.update(1)
-        bar.close()
     finally:
         for thing in to_close:
             thing.close()
 
 
-def _submitter(client: Any, local: bool, run_id: int) -> Any:
+def _submitter(client: Any, local: bool, run_id: int) -> Callable[..., Any]:
     """``submit(fn, key, *args)``: a task with its key, retries and (locally) a resource."""
 
     def submit(fn: Any, key: str, *args: Any) -> Any:
@@ -202,13 +200,13 @@ def _submitter(client: Any, local: bool, run_id: int) -> Any:
     return submit
 
 
-def _plan(
-    predictor: Any, path: str, options: dict[str, Any], split_pixels: int
-) -> tuple[list[tuple[int, range]], tuple[Any, str]] | None:
-    """Parts (index, block range) and GSD of a scene to split; ``None`` to map it whole."""
-    from landcover.inference.scene_parts import scene_plan
-    from landcover.io.raster import open_raster
+Plan = tuple[list[tuple[int, range]], tuple[float | None, str]]
 
+
+def _plan(
+    predictor: Predictor | None, path: str, options: PredictOptions, split_pixels: int
+) -> Plan | None:
+    """Parts (index, block range) and GSD of a scene to split; ``None`` to map it whole."""
     try:
         with open_raster(path) as src:
             pixels = src.width * src.height
@@ -224,16 +222,14 @@ def _plan(
 
 
 def _submit_parts(
-    submit: Any,
+    submit: Callable[..., Any],
     path: str,
     out: str,
     stem: str,
-    plan: tuple[list[tuple[int, range]], tuple[Any, str]],
-    options: dict[str, Any],
+    plan: Plan,
+    options: PredictOptions,
 ) -> Any:
     """The part tasks of a split scene, and its assembly task (returned)."""
-    import shutil
-
     parts, gsd = plan
     part_dir = _part_dir(out, stem)
     shutil.rmtree(part_dir, ignore_errors=True)  # parts of an interrupted run are redone
@@ -244,7 +240,7 @@ def _submit_parts(
     return submit(worker_assemble, stem, path, out, stem, parts, gsd, options, *done)
 
 
-def _outcome(future: Any) -> tuple[str, dict[str, Any]]:
+def _outcome(future: Any) -> Outcome:
     """A finished task's result; a task that kept failing (e.g. killed workers) as failed."""
     try:
         return future.result()  # type: ignore[no-any-return]

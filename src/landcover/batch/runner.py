@@ -1,22 +1,24 @@
 """``predict_many``: map many scenes, resumable, in-process or on a Dask cluster.
 
-Each scene is one task carrying paths and options (never pixels): :func:`scene_task` maps it
-with :func:`~landcover.inference.predict.predict_file` and then writes its done record (or
-its failed record with the one-line reason). Running the same command again skips the done
-scenes (:mod:`landcover.batch.records`); ``areas.csv`` is rebuilt from all done records.
+Each scene is one task carrying paths and a :class:`~landcover.inference.options.PredictOptions`
+(never pixels), mapped by :func:`~landcover.batch.scene.predict_file` inside
+:func:`~landcover.batch.tasks.recording`, which writes its done record (or its failed record
+with the one-line reason). Running the same command again skips the done scenes
+(:mod:`landcover.batch.records`); ``areas.csv``, the VRT mosaics and the STAC collection are
+rebuilt from all done records. :func:`predict_paths` is the same run for a model already open.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from landcover.batch.catalog import write_catalog
-from landcover.batch.cog import finish_rasters
 from landcover.batch.lock import run_lock
 from landcover.batch.records import (
     RunFolder,
@@ -25,122 +27,67 @@ from landcover.batch.records import (
     is_done,
     read_records,
     remove_stale_temps,
-    write_record,
 )
-from landcover.errors import LandcoverError
+from landcover.batch.scene import SceneResult, predict_file
+from landcover.batch.tasks import ModelSpec, Outcome, recording, scene_from_record
 from landcover.inference.areas import write_areas_csv
-from landcover.inference.gsd import Gsd
-from landcover.inference.predict import (
-    OUTPUT_PATTERNS,
-    RUN_CSV,
-    RunResult,
-    SceneResult,
-    expand_inputs,
-    output_stems,
-    predict_file,
-)
+from landcover.inference.options import PredictOptions
+from landcover.inference.predict import OUTPUT_PATTERNS, RUN_CSV, expand_inputs, output_stems
+from landcover.inference.predictor import Predictor
 
 log = logging.getLogger(__name__)
 
-# Options of predict_file that do not change any output.
-NEUTRAL_OPTIONS = ("batch_size", "progress")
-
 
 @dataclass
-class BatchResult(RunResult):
-    """A :class:`RunResult` plus the large-area outputs (VRT mosaics, STAC collection)."""
+class RunResult:
+    """What a run produced: every done scene (this time and before), this run's failures, the
+    run's ``areas.csv`` and its large-area outputs (VRT mosaics, STAC collection)."""
 
+    scenes: list[SceneResult] = field(default_factory=list)
+    failures: list[tuple[Path, str]] = field(default_factory=list)
+    areas_csv: Path | None = None
     catalog: list[Path] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """How to open the model, on this machine or on a worker (picklable, no session)."""
+def predict_paths(
+    predictor: Predictor,
+    inputs: Sequence[str | Path],
+    out_dir: str | Path,
+    options: PredictOptions | None = None,
+    *,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> RunResult:
+    """Map every image among ``inputs`` (files or folders) into ``out_dir`` with ``predictor``,
+    exactly as ``landcover predict`` does (:func:`predict_many`, in this process): the same
+    COGs, records (a rerun resumes), ``areas.csv``, VRT mosaics and STAC collection.
 
-    model: str | None = None
-    backend: str = "auto"
-    precision: str | None = None
-    threads: int | None = None
-
-    def load(self) -> Any:
-        """The :class:`~landcover.inference.predictor.Predictor`."""
-        from landcover.inference.predictor import load_predictor
-
-        return load_predictor(self.model, self.backend, self.threads, self.precision)
-
-
-def scene_task(
-    predictor: Any, path: str, out: str, stem: str, options: dict[str, Any]
-) -> tuple[str, dict[str, Any]]:
-    """Map one scene into ``out`` and record it: ``("done" | "failed", record)``."""
-
-    def make() -> SceneResult:
-        return predict_file(predictor, path, out, stem=stem, **options)
-
-    return record_outcome(out, stem, path, make)
-
-
-def record_outcome(
-    out: str, stem: str, path: str, make: Callable[[], SceneResult]
-) -> tuple[str, dict[str, Any]]:
-    """Run ``make`` (which writes a scene's outputs), make its class raster a COG, and write
-    the done record; or the failed record with the one-line reason."""
-    folder = RunFolder(Path(out))
-    try:
-        scene = make()
-    except LandcoverError as e:
-        return "failed", _failed(folder, stem, path, e.message)
-    except OSError as e:  # rasterio's read errors on a truncated raster among them
-        return "failed", _failed(folder, stem, path, f"read or write failed ({e})")
-    # Overviews for large areas (pixels, colours and legend kept) and the confidence's style.
-    outputs = [*scene.outputs, *finish_rasters(scene.outputs)]
-    record = {
-        "stem": stem,
-        "input": str(path),
-        "outputs": [p.name for p in outputs],
-        "areas": scene.areas,
-        "gsd_m": scene.gsd.metres,
-        "gsd_source": scene.gsd.source,
-        "seconds": round(scene.seconds, 3),
-        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    write_record(folder, "done", stem, record)
-    return "done", record
-
-
-def _failed(folder: RunFolder, stem: str, path: str, reason: str) -> dict[str, Any]:
-    log.error("%s: %s", path, reason)
-    record = {"stem": stem, "input": str(path), "reason": reason}
-    write_record(folder, "failed", stem, record)
-    return record
-
-
-def scene_from_record(record: dict[str, Any], out: Path) -> SceneResult:
-    """The :class:`SceneResult` a done record stands for."""
-    gsd = Gsd(record["gsd_m"], record["gsd_source"])
-    outputs = [out / name for name in record["outputs"]]
-    return SceneResult(
-        Path(record["input"]), outputs, record["areas"], record["seconds"], gsd, record["stem"]
+    A file that fails is logged and listed in :attr:`RunResult.failures`; the others are still
+    processed.
+    """
+    return predict_many(
+        inputs, out_dir, options, predictor=predictor, overwrite=overwrite, progress=progress
     )
 
 
 def predict_many(
     inputs: Sequence[str | Path],
     out: str | Path,
+    options: PredictOptions | None = None,
     *,
     model: ModelSpec | None = None,
-    predictor: Any = None,
+    predictor: Predictor | None = None,
     executor: Any = None,
     overwrite: bool = False,
     progress: bool = True,
     split_pixels: int | None = None,
-    **options: Any,
-) -> BatchResult:
+) -> RunResult:
     """Map every image among ``inputs`` into ``out``, skipping scenes already done there.
 
     Args:
         inputs: image files or folders.
         out: the run folder (resumed when it holds a run with the same model and options).
+        options: how to map the scenes (default: :class:`PredictOptions`'s defaults).
         model: the model to use (default: the bundled one, precision by CPU).
         predictor: ``model`` already opened here (else it is opened once, here and on each
             worker).
@@ -150,73 +97,66 @@ def predict_many(
         progress: progress bars.
         split_pixels: on Dask, a scene of more pixels is mapped in parts by several workers
             (same result, pixel for pixel); default 100 M.
-        options: :func:`~landcover.inference.predict.predict_file` options.
 
     Returns:
         Every done scene of the run (this time and before) and this run's failures.
     """
+    options = options or PredictOptions()
+    files = expand_inputs(inputs)  # a bad input is refused before the model is opened
     spec = model or ModelSpec()
-    files = expand_inputs(inputs)
-    stems = output_stems(files)
     predictor = predictor if predictor is not None else spec.load()
-    fp_options = {k: v for k, v in options.items() if k not in NEUTRAL_OPTIONS}
-    fp_options["precision"] = getattr(predictor, "precision", spec.precision)
-    fp = fingerprint(getattr(predictor, "path", None), fp_options)
-    inputs_by_stem = {stems[f]: str(f) for f in files}
     with run_lock(out):  # one run per folder at a time
-        folder = claim_run(out, fp, inputs_by_stem, OUTPUT_PATTERNS, overwrite)
-        remove_stale_temps(folder.path)
-        todo = [f for f in files if not is_done(folder, stems[f])]
-        if len(todo) < len(files):
-            log.info("resuming: %d of %d scenes already done", len(files) - len(todo), len(files))
-        tasks = [(str(f), str(folder.path), stems[f]) for f in todo]
-        split = {} if split_pixels is None else {"split_pixels": split_pixels}
-        results = _execute(predictor, spec, executor, tasks, options, progress, split)
+        folder, todo, stems = _claim(files, out, options, predictor, overwrite)
+        results: list[Outcome] = []
+        if executor is None:
+            one = len(todo) == 1
+            for path, stem in tqdm(todo, "scenes", unit="scene", disable=not progress or one):
+                with recording(folder.path, stem, path) as rec:
+                    rec.scene = predict_file(
+                        predictor, path, folder.path, options, stem=stem, progress=progress and one
+                    )
+                results.append(rec.result)
+        else:
+            # Lazy: Dask (the [dask] extra) loads only for --cluster/--scheduler.
+            from landcover.batch.dask_exec import run_on_dask
+
+            tasks = [(str(p), str(folder.path), stem) for p, stem in todo]
+            split = {} if split_pixels is None else {"split_pixels": split_pixels}
+            results = list(
+                run_on_dask(executor, spec, tasks, options, progress, predictor, **split)
+            )
         failures = [(Path(r["input"]), r["reason"]) for state, r in results if state == "failed"]
         remove_stale_temps(folder.path)
-        result = _collect(folder, set(inputs_by_stem), failures)
+        result = _collect(folder, stems, failures)
         result.catalog = write_catalog(folder, [s.stem for s in result.scenes])
     return result
 
 
-def _execute(
-    predictor: Any,
-    spec: ModelSpec,
-    executor: Any,
-    tasks: list[tuple[str, str, str]],
-    options: dict[str, Any],
-    progress: bool,
-    split: dict[str, int],
-) -> list[tuple[str, dict[str, Any]]]:
-    """Run the scene tasks here or on Dask; a progress bar on this process either way."""
-    from landcover.inference.predict import _bar
-
-    if executor is None:
-        inner = dict(options, progress=progress and len(tasks) == 1)
-        bar = _bar(len(tasks), "scenes", progress and len(tasks) > 1, "scene")
-        results = _in_process(predictor, tasks, inner, bar)
-    else:
-        from landcover.batch.dask_exec import run_on_dask
-
-        opts = dict(options, progress=False)
-        results = run_on_dask(executor, spec, tasks, opts, progress, predictor=predictor, **split)
-    return list(results)
+def _claim(
+    files: list[Path],
+    out: str | Path,
+    options: PredictOptions,
+    predictor: Predictor,
+    overwrite: bool,
+) -> tuple[RunFolder, list[tuple[Path, str]], set[str]]:
+    """Claim (or resume) the run folder; the scenes still to do (input, output name), and the
+    output names of all the inputs."""
+    stems = output_stems(files)
+    fp = fingerprint(predictor.path, {**options.fingerprint(), "precision": predictor.precision})
+    inputs_by_stem = {stems[f]: str(f) for f in files}
+    folder = claim_run(out, fp, inputs_by_stem, OUTPUT_PATTERNS, overwrite)
+    remove_stale_temps(folder.path)
+    todo = [(f, stems[f]) for f in files if not is_done(folder, stems[f])]
+    if len(todo) < len(files):
+        log.info("resuming: %d of %d scenes already done", len(files) - len(todo), len(files))
+    return folder, todo, set(inputs_by_stem)
 
 
-def _in_process(
-    predictor: Any, tasks: list[tuple[str, str, str]], options: dict[str, Any], bar: Any
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    for path, out, stem in tasks:
-        yield scene_task(predictor, path, out, stem, options)
-        bar.update(1)
-    bar.close()
-
-
-def _collect(folder: RunFolder, stems: set[str], failures: list[tuple[Path, str]]) -> BatchResult:
+def _collect(folder: RunFolder, stems: set[str], failures: list[tuple[Path, str]]) -> RunResult:
     """The run's result from the done records; ``areas.csv`` rebuilt from all of them."""
     done = {s: r for s, r in read_records(folder, "done").items() if s in stems}
     scenes = [scene_from_record(r, folder.path) for r in done.values()]
-    result = BatchResult(scenes=scenes, failures=failures)
+    result = RunResult(scenes=scenes, failures=failures)
     if scenes:
         tables = {s: r["areas"] for s, r in done.items()}
         result.areas_csv = write_areas_csv(folder.path / RUN_CSV, tables)

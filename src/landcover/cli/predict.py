@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from landcover.batch.runner import RunResult, predict_many
+from landcover.batch.scene import SceneResult
+from landcover.batch.tasks import ModelSpec
+from landcover.bundled import sample_scene
 from landcover.cli.model_options import add_gsd_options, add_model_options, add_window_options
 from landcover.cli.options import HelpFormatter, add_bands_option
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, require_extra
+from landcover.inference.cpu import cpu_class
+from landcover.inference.options import PredictOptions
+from landcover.inference.predictor import Predictor
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -82,8 +89,6 @@ def executor_of(args: argparse.Namespace) -> str | None:
     is checked before any work."""
     executor = args.cluster or args.scheduler or None
     if executor is not None:
-        from landcover.errors import require_extra
-
         require_extra("distributed", "dask", "predict --cluster/--scheduler")
     return executor
 
@@ -132,21 +137,12 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``predict``; 0 when every image was mapped, 1 when some failed."""
-    from landcover.batch.runner import ModelSpec, predict_many
-    from landcover.inference.predict import summary_table
-
-    if args.batch_size < 1:
-        raise LandcoverError("--batch-size must be at least 1")
-    if not 0.0 <= args.alpha <= 1.0:
-        raise LandcoverError(f"--alpha must be between 0 and 1, got {args.alpha}")
+    options = options_of(args)
     inputs = list(args.inputs)
     if args.sample:
-        from landcover.bundled import sample_scene
-
         inputs.append(str(sample_scene()))
     if not inputs:
         raise LandcoverError("give an image or folder to map (or --sample for the sample scene)")
-    gis = gis_options(args)
     executor = executor_of(args)
     spec = ModelSpec(args.model, args.backend, args.precision)
     predictor = spec.load()
@@ -154,23 +150,16 @@ def run(args: argparse.Namespace) -> int:
     result = predict_many(
         inputs,
         args.out,
+        options,
         model=spec,
         predictor=predictor,
         executor=executor,
         overwrite=args.overwrite,
         progress=not args.quiet,
-        gsd_m=args.gsd,
-        estimate=args.estimate,
-        overlap=args.overlap,
-        tta=args.tta,
-        bands=args.bands,
-        probabilities=args.probabilities,
-        alpha=args.alpha,
-        batch_size=args.batch_size,
-        **gis,
     )
     print(summary_table(result))
     if args.report and (result.scenes or any(Path(args.out).glob("*_classes.tif"))):
+        # Lazy: the HTML report (and its plotting) loads only for --report.
         from landcover.report import write_run_report
 
         # The page is rebuilt from the folder's files on every run (a resumed one included).
@@ -189,33 +178,86 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def gis_options(args: argparse.Namespace) -> dict[str, Any]:
-    """``--confidence``, ``--vector`` and ``--mmu`` as predict_file options, only those set
-    (so that a run's fingerprint, and resuming it, do not change when they are not used)."""
-    if args.mmu < 0 or (args.mmu and not args.vector):
-        raise LandcoverError("--mmu takes hectares >= 0 and applies to --vector polygons")
+def options_of(args: argparse.Namespace) -> PredictOptions:
+    """The parsed arguments as :class:`PredictOptions` (validated there); ``--vector`` checks
+    for its extra before any work."""
     if args.vector:
-        from landcover.errors import require_extra
-
         require_extra("pyogrio", "gis", "predict --vector (writing GeoPackage files)")
-    options = {"confidence": args.confidence, "vector": args.vector, "mmu_ha": args.mmu}
-    return {k: v for k, v in options.items() if v}
-
-
-def model_label(predictor: object) -> str:
-    """The model's file name and precision, as the run report names it."""
-    path = getattr(predictor, "path", None)
-    precision = getattr(predictor, "precision", "")
-    name = Path(path).name if path else "checkpoint"
-    return f"{name} ({precision})" if precision else name
-
-
-def log_model(predictor: object) -> None:
-    """One line naming the model file and the precision it runs in."""
-    from landcover.inference.cpu import cpu_class
-
-    path = getattr(predictor, "path", None)
-    precision = getattr(predictor, "precision", "")
-    logging.getLogger("landcover").info(
-        "model %s (%s, CPU class %s)", path or "checkpoint", precision, cpu_class()
+    return PredictOptions(
+        gsd_m=args.gsd,
+        estimate=args.estimate,
+        overlap=args.overlap,
+        tta=args.tta,
+        bands=args.bands,
+        probabilities=args.probabilities,
+        confidence=args.confidence,
+        vector=args.vector,
+        mmu_ha=args.mmu,
+        alpha=args.alpha,
+        batch_size=args.batch_size,
     )
+
+
+def model_label(predictor: Predictor) -> str:
+    """The model's file name and precision, as the run report names it."""
+    name = predictor.path.name if predictor.path else "checkpoint"
+    return f"{name} ({predictor.precision})"
+
+
+def log_model(predictor: Predictor) -> None:
+    """One line naming the model file and the precision it runs in."""
+    logging.getLogger("landcover").info(
+        "model %s (%s, CPU class %s)",
+        predictor.path or "checkpoint",
+        predictor.precision,
+        cpu_class(),
+    )
+
+
+def summary_table(result: RunResult) -> str:
+    """A plain-text table: one row per scene (output name, GSD used, hectares, main classes,
+    time), a line on where the GSDs came from, then failures. ``~`` marks hectares that rest on
+    an estimated GSD."""
+    lines = [
+        f"{'output':<32} {'GSD m':>8} {'from':<14} {'hectares':>11}  {'top classes':<40} {'s':>6}"
+    ]
+    for s in result.scenes:
+        cls = sorted(s.areas["classes"], key=lambda c: -c["pixels"])[:3]
+        top = ", ".join(f"{c['name']} {100 * c['fraction']:.0f}%" for c in cls if c["pixels"])
+        ha = sum(c["hectares"] or 0.0 for c in s.areas["classes"])
+        mark = "~" if s.areas.get("hectares_estimated") else " "
+        ha_text = f"{mark}{ha:10.2f}" if s.gsd_m else f"{'-':>11}"
+        gsd_text = f"{s.gsd_m:8.3g}" if s.gsd_m else f"{'-':>8}"
+        name = s.stem or s.image.stem
+        lines.append(
+            f"{name[:32]:<32} {gsd_text} {s.gsd.source:<14} {ha_text}  {top[:40]:<40} "
+            f"{s.seconds:6.2f}"
+        )
+    if result.scenes:
+        lines.append(gsd_line(result.scenes))
+    for f, msg in result.failures:
+        lines.append(f"FAILED {f}: {msg}")
+    return "\n".join(lines)
+
+
+def gsd_line(scenes: Sequence[SceneResult]) -> str:
+    """One line on the GSDs used: ``GSD: 3 estimated (0.48-0.52 m), 1 given (0.5 m)``."""
+    by_source: dict[str, list[float | None]] = {}
+    for s in scenes:
+        by_source.setdefault(s.gsd.source, []).append(s.gsd.metres)
+    parts = []
+    for source, values in by_source.items():
+        known = [v for v in values if v is not None]
+        if not known:
+            parts.append(f"{len(values)} unknown (no resampling, no hectares)")
+            continue
+        lo, hi = min(known), max(known)
+        span = f"{lo:.3g} m" if lo == hi else f"{lo:.3g}-{hi:.3g} m"
+        parts.append(f"{len(values)} {source} ({span})")
+    note = ""
+    if "estimated" in by_source:
+        note = (
+            "; estimates from pixels can be off by 2x or more on imagery unlike DeepGlobe "
+            "(model card), so hectares marked ~ are uncertain: give --gsd when you know it"
+        )
+    return "GSD: " + ", ".join(parts) + note

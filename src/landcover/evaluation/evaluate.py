@@ -41,6 +41,7 @@ from landcover.evaluation.report import (
 from landcover.evaluation.samples import Sample, TopN, make_sample
 from landcover.inference.engine import labels_and_confidence
 from landcover.inference.gsd import estimate_gsd_array
+from landcover.inference.predictor import Predictor
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.masks import far_from_palette as far_from_palette
 from landcover.io.masks import read_mask_labels
@@ -183,7 +184,7 @@ def _title(row: ImageScore) -> str:
 
 
 def evaluate_pairs(
-    predictor: Any,
+    predictor: Predictor,
     pairs: Sequence[Pair],
     out: str | Path,
     *,
@@ -446,7 +447,7 @@ def evaluate(
     if gsd_m is None:
         gsd_m = gsd_of(pairs, read_tiles_csv(data))
     predictor = load_predictor(model, backend=backend, precision=precision)
-    name = str(model if model is not None else getattr(predictor, "path", "bundled model"))
+    name = str(model if model is not None else predictor.path or "bundled model")
     log.info("evaluating %s on %d pairs from %s", name, len(pairs), data)
     return evaluate_pairs(
         predictor,

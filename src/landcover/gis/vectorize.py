@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tqdm import tqdm
 
 from landcover.errors import InputError, require_extra
 from landcover.gis.measure import Ground
@@ -34,9 +35,8 @@ from landcover.gis.styles import add_gpkg_style, vector_qml
 from landcover.gis.vector_io import LayerWriter, driver_for
 from landcover.inference.areas import recorded_gsd
 from landcover.io.atomic import prepare_output_file, write_text_atomic
-from landcover.io.legend import Legend, read_legend
+from landcover.io.legend import MODEL_GSD_TAG, Legend, read_legend
 
-MODEL_GSD_TAG = "LANDCOVER_MODEL_GSD"
 GDAL_CACHE_MB = 64
 FIELDS = ("class_id", "class_name", "area_ha", "perimeter_m", "confidence")
 
@@ -202,7 +202,9 @@ def _write_layer(
 ) -> None:
     """Sieve, polygonize, measure and write, strip by strip; the GeoPackage gets its style."""
     conf = _open_confidence(result.confidence, reader)
-    bar = _bar(len(reader.strips) * (3 if mmu_ha > 0 else 1), reader.path.name, progress)
+    total = len(reader.strips) * (3 if mmu_ha > 0 else 1)
+    quiet = not progress or total < 2
+    bar = tqdm(total=total, desc=reader.path.name, unit="strip", leave=False, disable=quiet)
     try:
         sieve: Sieve | None = None
         if mmu_ha > 0:
@@ -291,19 +293,3 @@ def feature_columns(
         mean = polys.confidence_sum / np.maximum(polys.pixels, 1) / 255.0
         columns["confidence"] = np.round(mean, 4)
     return shapely.to_wkb(map_geoms), columns
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _bar(total: int, desc: str, enabled: bool) -> Any:
-    if not enabled or total < 2:
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit="strip", leave=False)

@@ -10,7 +10,6 @@ with a floor so that pixels near image edges, seen by one window only, still cou
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,21 +63,10 @@ def resize_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.BILINEAR))
 
 
-def resize_probabilities(probs: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Resize ``(K, h, w)`` float32 probabilities bilinearly to ``(K, height, width)``."""
-    from PIL import Image
-
-    if probs.shape[1:] == (height, width):
-        return probs
-    out = np.empty((probs.shape[0], height, width), dtype=np.float32)
-    for k in range(probs.shape[0]):
-        im = Image.fromarray(np.ascontiguousarray(probs[k], dtype=np.float32), mode="F")
-        out[k] = np.asarray(im.resize((width, height), Image.Resampling.BILINEAR))
-    return out
-
-
 def resize_labels(labels: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Resize ``(h, w)`` uint8 class indices by nearest neighbour to ``(height, width)``."""
+    """Resize ``(h, w)`` class indices (or any 2-D array) by nearest neighbour to
+    ``(height, width)``: columns first on the small array, then whole rows (contiguous copies,
+    ~10x faster than one 2-D fancy index)."""
     if labels.shape == (height, width):
         return labels
     rows = np.minimum(
@@ -87,7 +75,7 @@ def resize_labels(labels: np.ndarray, height: int, width: int) -> np.ndarray:
     cols = np.minimum(
         ((np.arange(width) + 0.5) * labels.shape[1] / width).astype(np.intp), labels.shape[1] - 1
     )
-    return labels[rows[:, None], cols[None, :]]
+    return np.take(np.take(labels, cols, axis=1), rows, axis=0)
 
 
 def class_labels(probs: np.ndarray) -> np.ndarray:
@@ -143,7 +131,6 @@ def predict_model_grid(
     overlap: float = 0.25,
     tta: bool = False,
     batch_size: int = 4,
-    on_batch: Callable[[int], None] | None = None,
 ) -> np.ndarray:
     """Predict an image already at the model's GSD; returns ``(K, H, W)`` float32 probabilities.
 
@@ -154,14 +141,13 @@ def predict_model_grid(
         tta: average over flips and a quarter turn.
         batch_size: most windows per model call (fewer for big windows, see
             :data:`MAX_BATCH_PIXELS`).
-        on_batch: called with the number of windows done after each batch (progress).
     """
     meta = predictor.meta
     size = meta.tile_size
     height, width = image.shape[:2]
     # On a graph that takes any size, a small image costs its own pixels: one window of its
     # size rounded up to 32, instead of padding to the tile.
-    own = getattr(predictor, "flexible", False) and height <= size and width <= size
+    own = predictor.flexible and height <= size and width <= size
     image = pad_to_tile(image, (_ceil32(height), _ceil32(width)) if own else size)
     x = normalise(image, meta)
     ph, pw = image.shape[:2]
@@ -171,8 +157,6 @@ def predict_model_grid(
         (w,) = windows
         tile = x[None, :, w.row : w.row + w.height, w.col : w.col + w.width]
         probs = _tta_batch(predictor, tile) if tta else predictor.predict_batch(tile)
-        if on_batch:
-            on_batch(1)
         return np.ascontiguousarray(probs[0, :, :height, :width], dtype=np.float32)
     batch_size = max(1, min(batch_size, MAX_BATCH_PIXELS // (size * size)))
     weight = blend_weights(size)
@@ -186,8 +170,6 @@ def predict_model_grid(
             rs, cs = w.slices
             acc[:, rs, cs] += p * weight
             wsum[rs, cs] += weight
-        if on_batch:
-            on_batch(len(batch))
     acc /= wsum
     return acc[:, :height, :width]
 

@@ -25,9 +25,29 @@ class Predictor(Protocol):
 
     Attributes:
         meta: the model's contract (schema, normalisation, GSD, tile size).
+        path: the model file (hashed into a run's fingerprint), or ``None`` for a model
+            built in memory.
+        precision: what it computes in: ``fp32``, ``int8`` or ``bf16``.
+        flexible: it takes any input side (a multiple of 32), not only the tile size, so a
+            small image costs its own pixels.
     """
 
     meta: ModelMeta
+
+    @property
+    def path(self) -> Path | None:
+        """The model file, or ``None``."""
+        ...
+
+    @property
+    def precision(self) -> str:
+        """``fp32``, ``int8`` or ``bf16``."""
+        ...
+
+    @property
+    def flexible(self) -> bool:
+        """Whether any input side (a multiple of 32) is accepted."""
+        ...
 
     def predict_batch(self, x: np.ndarray) -> np.ndarray:
         """Map ``(N, C, S, S)`` float32 normalised input to ``(N, K, S, S)`` float32 softmax."""

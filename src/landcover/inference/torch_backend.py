@@ -20,14 +20,26 @@ class TorchPredictor:
         meta: the model's contract.
         precision: ``fp32``, ``bf16`` (autocast) or ``auto`` (bf16 where the hardware has it).
         device: ``cpu`` or ``cuda``.
+        path: the checkpoint it was loaded from, if any.
+
+    Attributes:
+        flexible: ``False``: windows are always the tile size.
     """
 
+    flexible = False
+
     def __init__(
-        self, model: Any, meta: ModelMeta, precision: str = "fp32", device: str = "cpu"
+        self,
+        model: Any,
+        meta: ModelMeta,
+        precision: str = "fp32",
+        device: str = "cpu",
+        path: Path | None = None,
     ) -> None:
         import torch
 
         self.meta = meta
+        self.path = path
         self.device = torch.device(device)
         if precision == "auto":
             precision = "bf16" if device == "cuda" or has_bf16() else "fp32"
@@ -49,7 +61,7 @@ class TorchPredictor:
         if threads:
             torch.set_num_threads(threads)
         model, meta = load_checkpoint(path)
-        return cls(model, meta, precision=precision)
+        return cls(model, meta, precision=precision, path=Path(path))
 
     def predict_batch(self, x: np.ndarray) -> np.ndarray:
         """Map ``(N, C, S, S)`` float32 normalised input to ``(N, K, S, S)`` probabilities."""

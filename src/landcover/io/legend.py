@@ -22,6 +22,7 @@ from landcover.io.raster import open_raster
 
 SCHEMA_TAG = "LANDCOVER_SCHEMA"
 CLASSES_TAG = "LANDCOVER_CLASSES"
+MODEL_GSD_TAG = "LANDCOVER_MODEL_GSD"  # the model's metres per pixel, on predicted class rasters
 
 
 @dataclass(frozen=True)

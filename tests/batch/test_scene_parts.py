@@ -10,9 +10,10 @@ import pytest
 import rasterio
 from PIL import Image
 
-from landcover.inference.predict import predict_file
+from landcover.batch.scene import predict_file
+from landcover.batch.scene_parts import assemble_parts, predict_part, scene_plan
+from landcover.inference.options import PredictOptions
 from landcover.inference.predictor import load_predictor
-from landcover.inference.scene_parts import assemble_parts, predict_part, scene_plan
 from tests.inference.conftest import coded_image, make_onnx, write_geotiff
 
 
@@ -20,10 +21,10 @@ from tests.inference.conftest import coded_image, make_onnx, write_geotiff
 def test_parts_assemble_to_the_single_process_result(tmp_path: Path, n_parts: int) -> None:
     predictor = load_predictor(make_onnx(tmp_path / "tiny.onnx"))
     image = write_geotiff(tmp_path / "big.tif", np.moveaxis(coded_image(150, 130, seed=3), 2, 0))
-    options = {"block_size": 48, "confidence": True, "probabilities": True, "overlap": 0.25}
+    options = PredictOptions(block_size=48, confidence=True, probabilities=True, overlap=0.25)
     (tmp_path / "one").mkdir()
     (tmp_path / "parts").mkdir()
-    one = predict_file(predictor, image, tmp_path / "one", progress=False, **options)
+    one = predict_file(predictor, image, tmp_path / "one", options, progress=False)
     n_blocks, gsd = scene_plan(predictor, image, options)
     assert n_blocks >= n_parts
     ranges = [range(int(a[0]), int(a[-1]) + 1) for a in np.array_split(range(n_blocks), n_parts)]
