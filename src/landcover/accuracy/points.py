@@ -79,7 +79,7 @@ def write_gpkg(path: Path, rows: Sequence[dict[str, Any]], crs: str | None) -> P
     import pyogrio.raw
     import shapely
 
-    from landcover.io.atomic import publish, reserve_temp
+    from landcover.io.atomic import TEMP_NAME_WARNING, publish, reserve_temp
 
     lonlat = crs == "EPSG:4326" and any(r["lon"] != "" for r in rows)
     xs = [float(r["lon"] if lonlat else r["x"]) for r in rows]
@@ -93,6 +93,7 @@ def write_gpkg(path: Path, rows: Sequence[dict[str, Any]], crs: str | None) -> P
     try:
         with warnings.catch_warnings():  # maps of plain pictures have no CRS: said in the docs
             warnings.filterwarnings("ignore", "'crs' was not provided")
+            warnings.filterwarnings("ignore", TEMP_NAME_WARNING)
             pyogrio.raw.write(
                 tmp, geometry, data, fields, layer="points", driver="GPKG",
                 geometry_type="Point", crs=crs,

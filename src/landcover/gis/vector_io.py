@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import InputError, require_extra
-from landcover.io.atomic import publish, reserve_temp
+from landcover.io.atomic import TEMP_NAME_WARNING, publish, reserve_temp
 
 DRIVERS = {".gpkg": "GPKG", ".geojson": "GeoJSON", ".fgb": "FlatGeobuf"}
 
@@ -116,12 +116,16 @@ class LayerWriter:
 
 @contextmanager
 def _quiet_pyogrio() -> Iterator[None]:
-    """Silence pyogrio's "Created N records" (logged at INFO for every batch)."""
+    """Silence pyogrio's "Created N records" (logged at INFO for every batch) and GDAL's warning
+    that a GeoPackage's temporary name (``.tmp``, see :func:`~landcover.io.atomic.reserve_temp`)
+    does not end in ``.gpkg``."""
     logger = logging.getLogger("pyogrio")
     level = logger.level
     logger.setLevel(max(level, logging.WARNING))
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", TEMP_NAME_WARNING)
+            yield
     finally:
         logger.setLevel(level)
 

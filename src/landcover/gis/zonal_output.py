@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,12 @@ import numpy as np
 
 from landcover.errors import InputError, require_extra
 from landcover.gis.zonal import ZonalResult
-from landcover.io.atomic import atomic_path, prepare_output_file, write_text_atomic
+from landcover.io.atomic import (
+    TEMP_NAME_WARNING,
+    atomic_path,
+    prepare_output_file,
+    write_text_atomic,
+)
 
 TABLE_SUFFIXES = (".csv", ".gpkg")
 
@@ -81,7 +87,8 @@ def write_zonal_gpkg(results: Sequence[ZonalResult], out: Path) -> None:
     import pyogrio.raw
     import shapely
 
-    with atomic_path(out) as tmp:
+    with atomic_path(out) as tmp, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", TEMP_NAME_WARNING)
         tmp.unlink()  # GDAL creates the GeoPackage itself
         used: set[str] = set()
         for r in results:

@@ -92,8 +92,8 @@ def predict_part(
             for wr in writers:
                 wr.abort()
             raise
-    with atomic_path(part_dir / f"{name}_image.npy") as tmp:
-        np.save(tmp, tally.image_prev.data)
+    with atomic_path(part_dir / f"{name}_image.npy") as tmp, open(tmp, "wb") as f:
+        np.save(f, tally.image_prev.data)  # a file object: np.save adds .npy to other names
     return index
 
 

@@ -8,24 +8,29 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
+
+TEMP_SUFFIX = ".tmp"
+"""The final suffix of every temporary output file (see :func:`reserve_temp`)."""
+TEMP_NAME_WARNING = r".*(filename extension should be|non conformant file extension)"
+"""GDAL's warnings for a GeoPackage under a temporary name (not ``.gpkg``): ignore them."""
 
 
 def reserve_temp(path: str | Path) -> Path:
     """Create an empty temporary file beside ``path``, to be :func:`publish`-ed onto it.
 
-    It keeps the suffix of ``path`` (writers such as matplotlib pick the format from it).
+    Its name, ``.<name>.<random>.tmp`` (:data:`TEMP_SUFFIX`), is hidden and ends in ``.tmp``, so
+    that no glob for results (``*.json``, ``*_classes.tif``) ever matches a file still being
+    written; writers therefore name their format explicitly (``format="png"``, ``driver=``).
 
     Raises:
-        LandcoverError: when the folder of ``path`` is not writable.
+        LandcoverIOError: when the folder of ``path`` is not writable.
     """
     p = Path(path)
     try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{p.stem}.", suffix=f".tmp{p.suffix}", dir=p.parent
-        )
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=TEMP_SUFFIX, dir=p.parent)
     except OSError as e:
-        raise LandcoverError(f"cannot write here ({e.strerror})", p.parent) from e
+        raise LandcoverIOError(f"cannot write here ({e.strerror})", p.parent) from e
     os.close(fd)
     return Path(tmp_name)
 
@@ -48,7 +53,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     here (:class:`~landcover.io.raster.RasterWriter` uses the same two steps).
 
     Raises:
-        LandcoverError: when the folder of ``path`` is not writable.
+        LandcoverIOError: when the folder of ``path`` is not writable.
     """
     tmp = reserve_temp(path)
     try:
