@@ -12,7 +12,8 @@ import rasterio
 from PIL import Image
 
 from landcover.errors import LandcoverError
-from landcover.io.images import check_file, image_size, read_mask_rgb, read_rgb
+from landcover.io.images import image_size, read_mask_rgb, read_rgb
+from landcover.io.pictures import check_file
 from tests.helpers import write_image
 
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")

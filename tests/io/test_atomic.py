@@ -37,6 +37,7 @@ def test_stale_temps_of_killed_writers_are_removed(tmp_path: Path) -> None:
     folder = RunFolder(tmp_path)
     (folder.records / "done").mkdir(parents=True)
     write_record(folder, "done", "a", {"outputs": []})
-    stale = [reserve_temp(tmp_path / "b_classes.tif"), reserve_temp(folder.record_path("done", "b"))]
+    stale = [reserve_temp(tmp_path / "b_classes.tif")]
+    stale.append(reserve_temp(folder.record_path("done", "b")))
     assert sorted(remove_stale_temps(tmp_path)) == sorted(stale)
     assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["a.json"]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from landcover.errors import LandcoverError
-from landcover.io.images import IMAGE_SUFFIXES, check_file
+from landcover.io.pictures import IMAGE_SUFFIXES, check_file
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def usable_pairs(pairs: list[Pair]) -> tuple[list[Pair], list[tuple[Path, str]]]
     """Split ``pairs`` into those whose files can be opened and ``(file, problem)`` for the rest.
 
     A cheap check, without decoding: each image and mask must be a non-empty file that can be
-    opened (:func:`~landcover.io.images.check_file`). Truncated or corrupt contents are found
+    opened (:func:`~landcover.io.pictures.check_file`). Truncated or corrupt contents are found
     by ``landcover check``, which decodes every file.
     """
     good: list[Pair] = []

@@ -140,6 +140,8 @@ def read_truth(
         with RasterReader(pair.image, bands=bands) as reader:
             info = reader.info
             image, valid = reader.read(Window(0, 0, info.height, info.width))
+    except LandcoverError:
+        raise
     except OSError as e:  # rasterio's read errors on a truncated raster
         raise LandcoverError(f"not a readable raster ({str(e).splitlines()[0]})", pair.image) from e
     enc = read_mask_labels(pair.mask, schema, max_far=OFF_PALETTE_LIMIT)

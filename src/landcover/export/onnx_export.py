@@ -78,6 +78,8 @@ def export_onnx(
             proto.producer_name = "landcover"
             onnx.checker.check_model(proto)
             onnx.save(proto, str(tmp))
+    except LandcoverError:
+        raise
     except OSError as e:  # permission denied, disk full...
         raise LandcoverError(f"cannot write here ({e.strerror or e})", out) from e
     return out

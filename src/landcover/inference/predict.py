@@ -41,8 +41,8 @@ from landcover.inference.predictor import Predictor
 from landcover.inference.writers import write_color_png, write_overlay_jpg
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.ground import class_hectares, is_georeferenced, row_pixel_areas
-from landcover.io.images import IMAGE_SUFFIXES
 from landcover.io.legend import legend_of_schema
+from landcover.io.pictures import IMAGE_SUFFIXES
 from landcover.io.raster import (
     NODATA_LABEL,
     RasterInfo,

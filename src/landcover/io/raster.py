@@ -3,7 +3,7 @@
 :class:`RasterReader` reads RGB windows (plus a validity mask) from GeoTIFFs through rasterio
 windows, so a scene never needs to fit in memory; JPEG/PNG are decoded whole by Pillow (fast)
 and sliced. 16-bit and float rasters are scaled to 8 bits by the same 2-98 % percentile rule
-as :func:`landcover.io.images.stretch_to_uint8`, with the limits measured once on a decimated
+as :func:`landcover.io.bands.stretch_to_uint8`, with the limits measured once on a decimated
 read of the whole scene so that every window is scaled alike. :class:`RasterWriter` writes a
 uint8 class GeoTIFF window by window with the input's CRS and transform, the schema's colour
 table and a nodata value, under a temporary name renamed on :meth:`RasterWriter.close`.
@@ -21,17 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverIOError
 from landcover.io.atomic import publish, reserve_temp
+from landcover.io.bands import apply_stretch, select_bands, stretch_limits
 from landcover.io.ground import ground_gsd
-from landcover.io.images import (
-    RASTER_SUFFIXES,
-    apply_stretch,
-    check_file,
-    read_rgb,
-    select_bands,
-    stretch_limits,
-)
+from landcover.io.pictures import RASTER_SUFFIXES, check_file, read_picture
 from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
@@ -87,7 +81,6 @@ class RasterReader:
         self._src: Any = None
         self._array: np.ndarray | None = None
         self._limits: np.ndarray | None = None
-        self.reads: list[Window] = []
         if self.path.suffix.lower() in RASTER_SUFFIXES:
             self._open_raster(bands, stretch)
         else:
@@ -97,7 +90,7 @@ class RasterReader:
         import rasterio
         from rasterio.errors import NotGeoreferencedWarning
 
-        self._array = read_rgb(self.path)
+        self._array = read_picture(self.path, warn_grey=True)
         crs, transform = None, rasterio.Affine.identity()
         world = [self.path.with_suffix(s) for s in (".jgw", ".pgw", ".wld")]
         world.append(self.path.with_name(self.path.name + ".aux.xml"))
@@ -119,7 +112,7 @@ class RasterReader:
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
                 self._src = rasterio.open(self.path)
         except rasterio.errors.RasterioIOError as e:
-            raise LandcoverError(
+            raise LandcoverIOError(
                 f"not a readable raster ({str(e).splitlines()[0]})", self.path
             ) from e
         src = self._src
@@ -167,7 +160,6 @@ class RasterReader:
 
     def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
         """Return the RGB pixels ``(h, w, 3)`` uint8 and validity ``(h, w)`` bool of ``window``."""
-        self.reads.append(window)
         if self._array is not None:
             rgb = self._array[window.slices]
             return rgb, np.ones(rgb.shape[:2], dtype=bool)
@@ -249,7 +241,7 @@ class RasterWriter:
                 self._dst = rasterio.open(self.tmp, "w", **profile)
         except (rasterio.errors.RasterioIOError, PermissionError) as e:
             self.tmp.unlink(missing_ok=True)
-            raise LandcoverError("cannot write here", self.path.parent) from e
+            raise LandcoverIOError("cannot write here", self.path.parent) from e
         if colormap is not None:
             self._dst.write_colormap(1, colormap)
         if tags:
