@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from landcover.errors import InputError, LandcoverError
-from landcover.models.registry import create_model, parse_name
+from landcover.models.names import parse_name
+from landcover.models.registry import create_model
 
 
 def test_lite_aliases_and_deprecated_names_resolve_to_tu_encoders() -> None:

@@ -58,6 +58,9 @@ REPORT_FILES = (
     "index.html",
 )
 GALLERY_DIR = "gallery"
+REPORT_DIRS = (GALLERY_DIR, "report_assets")
+"""Folders of a report: the galleries, and the HTML page's files (written by
+:mod:`landcover.report`, a room above this one; a test keeps the name its ``ASSETS_DIR``)."""
 OFF_PALETTE_LIMIT = 0.5
 """Share of off-palette mask pixels above which a mask is taken to use another schema."""
 
@@ -102,10 +105,8 @@ def prepare_output(out: str | Path, overwrite: bool = False) -> Path:
         LandcoverError: when ``out`` is a file, holds a report (without ``overwrite``), or
             cannot be written.
     """
-    from landcover.report.assets import ASSETS_DIR
-
     out = Path(out)
-    names = (*REPORT_FILES, GALLERY_DIR, ASSETS_DIR)
+    names = (*REPORT_FILES, *REPORT_DIRS)
     prepare_output_dir(out, names, overwrite)
     for n in names:
         p = out / n

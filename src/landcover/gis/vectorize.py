@@ -32,11 +32,9 @@ from landcover.gis.sieve import Sieve, plan_sieve
 from landcover.gis.strips import StripReader
 from landcover.gis.styles import add_gpkg_style, vector_qml
 from landcover.gis.vector_io import LayerWriter, driver_for
-from landcover.inference.areas import recorded_gsd
 from landcover.io.atomic import prepare_output_file, write_text_atomic
-from landcover.io.legend import Legend, read_legend
+from landcover.io.legend import MODEL_GSD_TAG, Legend, read_legend, recorded_gsd
 
-MODEL_GSD_TAG = "LANDCOVER_MODEL_GSD"
 GDAL_CACHE_MB = 64
 FIELDS = ("class_id", "class_name", "area_ha", "perimeter_m", "confidence")
 

@@ -347,7 +347,7 @@ def _open_writers(
 
     The class raster records the model's GSD (``vectorize`` simplifies by one model pixel).
     """
-    from landcover.gis.vectorize import MODEL_GSD_TAG
+    from landcover.io.legend import MODEL_GSD_TAG
 
     declare_nodata = info.nodata is not None or info.dtype.startswith("float")
     tags = legend_of_schema(meta.schema).tags()

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from landcover.errors import InputError, LandcoverIOError, MissingDependencyError
-from landcover.models.compat import LEGACY_ENCODERS, legacy_name
+from landcover.models.names import LEGACY_ENCODERS, legacy_name
 
 #: smp encoder name -> python module of the PyPI package holding its ``.pth`` in ``models/``.
 LITE_PACKAGES: dict[str, str] = {

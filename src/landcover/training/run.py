@@ -413,8 +413,8 @@ def resolve_normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tupl
     ImageNet weights, ImageNet statistics for other ImageNet encoders); else the training data's
     statistics.
     """
+    from landcover.models.names import parse_name
     from landcover.models.pretrained import HALF, IMAGENET_MEAN, IMAGENET_STD, preprocessing_for
-    from landcover.models.registry import parse_name
     from landcover.training.dataset import channel_stats
 
     if cfg.normalize == "imagenet":
@@ -494,7 +494,7 @@ def init_weights(model: Any, cfg: TrainConfig, schema: ClassSchema) -> None:
     A checkpoint of another class schema gives all but the head
     (:func:`~landcover.training.finetune.init_from_checkpoint`).
     """
-    from landcover.models.registry import parse_name
+    from landcover.models.names import parse_name
 
     if cfg.init_checkpoint:
         from landcover.training.finetune import init_from_checkpoint
