@@ -5,7 +5,8 @@ from __future__ import annotations
 import warnings
 
 import pytest
-import torch
+
+torch = pytest.importorskip("torch", reason="needs PyTorch: pip install 'landcover[train]'")
 
 from landcover.errors import InputError, LandcoverError
 from landcover.models.names import parse_name

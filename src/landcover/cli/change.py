@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from landcover.gis.change_stats import ChangeResult
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``change`` sub-command."""
     p = subparsers.add_parser(
         "change",

@@ -12,7 +12,7 @@ from landcover.cli.options import HelpFormatter, add_bands_option
 from landcover.errors import LandcoverError
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``predict`` sub-command."""
     p = subparsers.add_parser(
         "predict",

@@ -11,7 +11,7 @@ from landcover.data.split import read_groups, split_counts, split_pairs, write_s
 from landcover.errors import LandcoverError
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``split`` sub-command."""
     p = subparsers.add_parser(
         "split",

@@ -142,7 +142,9 @@ def load_encoder_weights(model: nn.Module, encoder: str, weights: str | Path) ->
         raise InputError(f"weights do not fit encoder {encoder} ({str(e).splitlines()[0]})") from e
 
 
-def preprocessing_for(encoder: str | None, weights: str | None) -> tuple[tuple, tuple] | None:
+def preprocessing_for(
+    encoder: str | None, weights: str | None
+) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
     """Normalisation ``(mean, std)`` that pretrained weights expect, or ``None`` if free.
 
     EfficientNet-Lite ImageNet weights: 0.5/0.5; other ImageNet encoders: ImageNet statistics.

@@ -405,7 +405,9 @@ def make_loaders(
     return train_loader, val_loader, train_set
 
 
-def resolve_normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tuple]:
+def resolve_normalization(
+    cfg: TrainConfig, train_set: Any
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """``(mean, std)`` for the model input, per ``cfg.normalize``.
 
     ``auto``: when fine-tuning (``init_checkpoint``), the checkpoint's own normalisation (its
