@@ -182,4 +182,3 @@ def far_from_palette(rgb: np.ndarray, schema: ClassSchema, sample: int = 10_000)
         colors[:, None, :].astype(np.float32) - schema.palette[None].astype(np.float32), axis=2
     )
     return float(counts[dist.min(axis=1) > schema.tolerance].sum() / counts.sum())
-

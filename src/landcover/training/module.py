@@ -84,9 +84,7 @@ class SegmentationModule(L.LightningModule):
         self.log("train_loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=n)
         return loss
 
-    def validation_step(
-        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
-    ) -> None:
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         loss = self._step(batch, self.val_cm)
         self.log("val_loss", loss, on_epoch=True, prog_bar=True, batch_size=batch[0].shape[0])
 
