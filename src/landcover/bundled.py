@@ -74,16 +74,6 @@ def list_models() -> list[BundledModel]:
     return sorted(models, key=lambda m: m.name != DEFAULT_MODEL)
 
 
-def default_model_path() -> Path:
-    """Path of the bundled default ONNX model; a clear error if the package lacks it."""
-    path = WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx"
-    if not path.is_file():
-        raise LandcoverError(
-            "the bundled default model is missing from this installation; pass --model", path
-        )
-    return path
-
-
 def runtime_model_path(precision: str, name: str = DEFAULT_MODEL) -> Path:
     """The bundled model's ``int8`` or ``fp32`` file for ``predict`` (any input size)."""
     if precision not in PRECISIONS:

@@ -36,7 +36,6 @@ from landcover.io.atomic import prepare_output_file, write_text_atomic
 from landcover.io.legend import MODEL_GSD_TAG, Legend, read_legend, recorded_gsd
 
 GDAL_CACHE_MB = 64
-FIELDS = ("class_id", "class_name", "area_ha", "perimeter_m", "confidence")
 
 
 @dataclass

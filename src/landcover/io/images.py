@@ -13,34 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import rasterio
 
-from landcover.errors import LandcoverIOError
 from landcover.io.pictures import (
     RASTER_SUFFIXES,
     check_file,
-    picture_size,
     read_picture,
-    short_error,
 )
-from landcover.io.raster import RasterReader, open_raster
+from landcover.io.raster import RasterReader
 from landcover.io.windows import Window
-
-
-def image_size(path: str | Path) -> tuple[int, int]:
-    """Return ``(width, height)`` from the file header, without decoding pixels.
-
-    Raises:
-        LandcoverIOError: the file is missing, empty or not a readable image.
-    """
-    p = check_file(path)
-    if p.suffix.lower() not in RASTER_SUFFIXES:
-        return picture_size(p)
-    try:
-        with open_raster(p) as src:
-            return src.width, src.height
-    except rasterio.errors.RasterioIOError as e:
-        raise LandcoverIOError(f"not a readable raster ({short_error(e)})", p) from e
 
 
 def read_rgb(path: str | Path, bands: Sequence[int] | None = None) -> np.ndarray:

@@ -73,16 +73,6 @@ def open_picture(p: Path) -> Any:
         ) from e
 
 
-def picture_size(p: Path) -> tuple[int, int]:
-    """``(width, height)`` of a picture from its header, without decoding pixels."""
-    try:
-        with open_picture(p) as im:
-            width, height = im.size
-            return width, height
-    except (UnidentifiedImageError, OSError) as e:
-        raise LandcoverIOError(f"not a readable image ({short_error(e)})", p) from e
-
-
 def read_picture(
     p: Path, mode: str = "RGB", warn_grey: bool = False, note: int = logging.INFO
 ) -> np.ndarray:
