@@ -12,9 +12,9 @@ whole file. Choices for class rasters:
   Nodata pixels are left out of the vote.
 - Colour table, nodata value and the ``LANDCOVER_*`` legend tags are copied as they are.
 
-GDAL streams the copy tile by tile through its block cache (capped at :data:`GDAL_CACHE_MB`),
-so memory does not grow with the raster; the overviews are built in a temporary file beside
-the output, removed at the end.
+GDAL streams the copy tile by tile through its block cache (capped by
+:func:`~landcover.io.raster.gdal_env`), so memory does not grow with the raster; the overviews
+are built in a temporary file beside the output, removed at the end.
 """
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ from pathlib import Path
 
 from landcover.errors import LandcoverIOError
 from landcover.io.atomic import prepare_output_file, publish, reserve_temp
-from landcover.io.raster import open_raster
+from landcover.io.raster import gdal_env, open_raster
 
-GDAL_CACHE_MB = 64
 BLOCKSIZE = 512
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 GEOTIFF_MEDIA_TYPE = "image/tiff; application=geotiff"
@@ -115,7 +114,7 @@ def _copy_as_cog(src_path: Path, dst: Path, blocksize: int) -> None:
         "BIGTIFF": "IF_SAFER",
     }
     try:
-        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), open_raster(src_path) as src:
+        with gdal_env(), open_raster(src_path) as src:
             rasterio.shutil.copy(src, dst, driver="COG", **options)
     except rasterio.errors.RasterioError as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__

@@ -36,12 +36,12 @@ from landcover.gis.grids import aligned_reader, grid_difference
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.ground import class_hectares, ground_gsd, is_georeferenced, row_pixel_areas
 from landcover.io.legend import Legend, legend_from_dataset
+from landcover.io.raster import RasterInfo, RasterWriter, gdal_env, open_raster
 from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
 
 BLOCK = 1024
-GDAL_CACHE_MB = 64
 OUTPUTS = (
     "matrix_ha.csv",
     "matrix_pixels.csv",
@@ -83,10 +83,8 @@ def change_between(
         LandcoverIOError: a raster cannot be read.
         LandcoverError: ``out_dir`` holds earlier results (without ``overwrite``).
     """
-    import rasterio
-
     before, after = Path(before_tif), Path(after_tif)
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), ExitStack() as stack:
+    with gdal_env(), ExitStack() as stack:
         src_b = stack.enter_context(_open(before))
         src_a = stack.enter_context(_open(after))
         legend = _shared_legend(src_b, src_a, before, after)
@@ -108,7 +106,7 @@ def _open(path: Path) -> Any:
     if not path.is_file():
         raise LandcoverIOError("no such file", path)
     try:
-        return rasterio.open(path)
+        return open_raster(path)
     except rasterio.errors.RasterioIOError as e:
         raise LandcoverIOError("not a readable raster", path) from e
 
@@ -209,7 +207,6 @@ def _blocks(width: int, height: int) -> list[Window]:
 
 def _change_writer(src: Any, legend: Legend, tif: Path) -> Any:
     """A :class:`~landcover.io.raster.RasterWriter` for the change raster on ``src``'s grid."""
-    from landcover.io.raster import RasterInfo, RasterWriter
 
     dtype, nodata = change_dtype(legend.num_classes)
     codes = change_legend(legend)

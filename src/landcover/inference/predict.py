@@ -44,6 +44,7 @@ from landcover.io.ground import class_hectares, is_georeferenced, row_pixel_area
 from landcover.io.legend import legend_of_schema
 from landcover.io.pictures import IMAGE_SUFFIXES
 from landcover.io.raster import (
+    GDAL_CACHE_MB,
     NODATA_LABEL,
     RasterInfo,
     RasterReader,
@@ -56,7 +57,6 @@ from landcover.schema import count_labels
 log = logging.getLogger(__name__)
 
 PREVIEW_MAX = 4096
-GDAL_CACHE_MB = 64
 BLOCK_MODEL_PX = 1536
 MARGIN_TILES = 0.125  # context read around each block, in model tiles
 OUTPUT_SUFFIXES = ("_classes.tif", "_color.png", "_overlay.jpg", "_areas.json")

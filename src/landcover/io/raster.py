@@ -20,6 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
+from rasterio.errors import NotGeoreferencedWarning
+from rasterio.windows import Window as RioWindow
 
 from landcover.errors import LandcoverIOError
 from landcover.io.atomic import publish, reserve_temp
@@ -32,6 +35,8 @@ log = logging.getLogger(__name__)
 
 NODATA_LABEL = 255
 STRETCH_SAMPLE_SIDE = 1024
+GDAL_CACHE_MB = 64
+"""GDAL's block cache (MB) under :func:`gdal_env`: memory stays bounded however large the scene."""
 
 
 @dataclass(frozen=True)
@@ -87,30 +92,20 @@ class RasterReader:
             self._open_picture()
 
     def _open_picture(self) -> None:
-        import rasterio
-        from rasterio.errors import NotGeoreferencedWarning
-
         self._array = read_picture(self.path, warn_grey=True)
         crs, transform = None, rasterio.Affine.identity()
         world = [self.path.with_suffix(s) for s in (".jgw", ".pgw", ".wld")]
         world.append(self.path.with_name(self.path.name + ".aux.xml"))
         if any(w.exists() for w in world):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                with rasterio.open(self.path) as src:
-                    crs, transform = src.crs, src.transform
+            with open_raster(self.path) as src:
+                crs, transform = src.crs, src.transform
         h, w = self._array.shape[:2]
         gsd = ground_gsd(crs, transform, w, h)
         self.info = RasterInfo(self.path, w, h, crs, transform, None, gsd, "uint8")
 
     def _open_raster(self, bands: Sequence[int] | None, stretch: tuple[float, float]) -> None:
-        import rasterio
-        from rasterio.errors import NotGeoreferencedWarning
-
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                self._src = rasterio.open(self.path)
+            self._src = open_raster(self.path)
         except rasterio.errors.RasterioIOError as e:
             raise LandcoverIOError(
                 f"not a readable raster ({str(e).splitlines()[0]})", self.path
@@ -163,8 +158,6 @@ class RasterReader:
         if self._array is not None:
             rgb = self._array[window.slices]
             return rgb, np.ones(rgb.shape[:2], dtype=bool)
-        from rasterio.windows import Window as RioWindow
-
         rio_win = RioWindow(window.col, window.row, window.width, window.height)
         data = self._src.read(self._bands, window=rio_win)
         valid = self._valid(data)
@@ -213,9 +206,6 @@ class RasterWriter:
         compress: str = "deflate",
         tags: dict[str, str] | None = None,
     ) -> None:
-        import rasterio
-        from rasterio.errors import NotGeoreferencedWarning
-
         self.path = Path(path)
         self.tmp = reserve_temp(self.path)
         profile: dict[str, Any] = {
@@ -236,9 +226,7 @@ class RasterWriter:
         if nodata is not None:
             profile["nodata"] = nodata
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                self._dst = rasterio.open(self.tmp, "w", **profile)
+            self._dst = open_raster(self.tmp, "w", **profile)
         except (rasterio.errors.RasterioIOError, PermissionError) as e:
             self.tmp.unlink(missing_ok=True)
             raise LandcoverIOError("cannot write here", self.path.parent) from e
@@ -249,8 +237,6 @@ class RasterWriter:
 
     def write(self, data: np.ndarray, window: Window, band: int = 1) -> None:
         """Write ``(h, w)`` pixels into ``band`` (1-based), or ``(C, h, w)``, at ``window``."""
-        from rasterio.windows import Window as RioWindow
-
         rio_win = RioWindow(window.col, window.row, window.width, window.height)
         if data.ndim == 2:
             self._dst.write(data, band, window=rio_win)
@@ -278,12 +264,15 @@ def class_colormap(palette: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
     return cmap
 
 
-def open_raster(path: str | Path) -> Any:
-    """Open a raster for reading with rasterio, quiet about a missing georeferencing (plain
-    pictures' maps have none, and every command handles that case itself)."""
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning
-
+def open_raster(path: str | Path, mode: str = "r", **profile: Any) -> Any:
+    """``rasterio.open``, quiet about a missing georeferencing (plain pictures' maps have none,
+    and every command handles that case itself): the one way rasters are opened here."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        return rasterio.open(path)
+        return rasterio.open(path, mode, **profile)
+
+
+def gdal_env() -> Any:
+    """The GDAL settings every raster command runs under (``with gdal_env(): ...``): a block
+    cache of :data:`GDAL_CACHE_MB`."""
+    return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)
