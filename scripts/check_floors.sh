@@ -28,8 +28,9 @@ EOF
 
 $PYTHON -m venv "$VENV"
 "$VENV/bin/pip" install -q --upgrade pip
-# A regular (not editable) install: the tests import the installed package, as users do.
-"$VENV/bin/pip" install -q --constraint "$CONSTRAINTS" . pytest pytest-timeout hypothesis
+# A regular (not editable) install: the tests import the installed package, as users do. The
+# test tools: pytest, hypothesis and onnx (it builds the tests' tiny models).
+"$VENV/bin/pip" install -q --constraint "$CONSTRAINTS" . pytest pytest-timeout hypothesis onnx
 "$VENV/bin/pip" list 2>/dev/null | grep -iE "^(numpy|pillow|rasterio|onnxruntime|matplotlib|pyyaml|tqdm|scipy|shapely) "
 # From another folder, so that `import landcover` finds the installed package, not src/.
 ROOT=$PWD

@@ -13,6 +13,7 @@ import pytest
 from landcover import list_models
 from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR, runtime_model_path
 from landcover.cli import main
+from tests.helpers import require_onnx
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 AGRI_TILE = DATA / "deepglobe" / "fullres" / "10233_sat.jpg"  # 99.3 % agriculture in its mask
@@ -41,7 +42,7 @@ def test_models_command_json(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_onnx_metadata_opens_in_deepness() -> None:
-    import onnx
+    onnx = require_onnx()
 
     model = onnx.load(str(DEEPNESS_ONNX))
     assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) <= 17
@@ -93,7 +94,7 @@ def test_bundled_onnx_files_compute_the_torch_weights() -> None:
     int8 kernels differ between CPUs (VNNI/AMX against AVX2 u8s8), so int8 is compared with
     float32 only loosely here; how close they are per CPU class is in the predict benchmark.
     """
-    import onnx
+    onnx = require_onnx()
 
     from landcover.inference.engine import normalise
     from landcover.inference.predictor import load_predictor
