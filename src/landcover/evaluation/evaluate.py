@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from landcover.data.pairs import Pair
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
 from landcover.evaluation.flags import Flag, find_flags
 from landcover.evaluation.metrics import Scores, confusion_matrix, scores
 from landcover.evaluation.per_image import ImageScore, image_score
@@ -144,7 +144,8 @@ def read_truth(
     except LandcoverError:
         raise
     except OSError as e:  # rasterio's read errors on a truncated raster
-        raise LandcoverError(f"not a readable raster ({str(e).splitlines()[0]})", pair.image) from e
+        first = str(e).splitlines()[0]
+        raise LandcoverIOError(f"not a readable raster ({first})", pair.image) from e
     enc = read_mask_labels(pair.mask, schema, max_far=OFF_PALETTE_LIMIT)
     if image.shape[:2] != enc.labels.shape:
         raise LandcoverError(

@@ -94,11 +94,11 @@ def prepare_output_dir(out: str | Path, outputs: Sequence[str], overwrite: bool 
     """
     p = Path(out)
     if p.exists() and not p.is_dir():
-        raise LandcoverError("output path is a file, not a folder", p)
+        raise LandcoverIOError("output path is a file, not a folder", p)
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise LandcoverError(f"cannot create output folder ({e.strerror})", p) from e
+        raise LandcoverIOError(f"cannot create output folder ({e.strerror})", p) from e
     existing = sorted({f.name for pattern in outputs for f in p.glob(pattern) if f.is_file()})
     if existing and not overwrite:
         shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
@@ -112,7 +112,7 @@ def prepare_output_dir(out: str | Path, outputs: Sequence[str], overwrite: bool 
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as e:
-        raise LandcoverError("output folder is not writable", p) from e
+        raise LandcoverIOError("output folder is not writable", p) from e
     return p
 
 
@@ -133,11 +133,11 @@ def prepare_output_file(out: str | Path, what: str, overwrite: bool = False) -> 
     """
     p = Path(out)
     if p.is_dir():
-        raise LandcoverError(f"is a folder; give the name of {what} to write", p)
+        raise LandcoverIOError(f"is a folder; give the name of {what} to write", p)
     if not p.parent.is_dir():
-        raise LandcoverError("output folder does not exist", p.parent)
+        raise LandcoverIOError("output folder does not exist", p.parent)
     if not os.access(p.parent, os.W_OK | os.X_OK):
-        raise LandcoverError("output folder is not writable", p.parent)
+        raise LandcoverIOError("output folder is not writable", p.parent)
     if p.exists() and not overwrite:
         raise LandcoverError("already exists; use --overwrite to replace it", p)
     return p
