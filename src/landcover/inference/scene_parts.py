@@ -20,7 +20,6 @@ import numpy as np
 from landcover.inference.engine import scale_for
 from landcover.inference.gsd import Gsd
 from landcover.inference.predict import (
-    GDAL_CACHE_MB,
     SceneResult,
     _count,
     _map_blocks,
@@ -32,7 +31,7 @@ from landcover.inference.predict import (
     scene_gsd,
 )
 from landcover.io.atomic import atomic_path
-from landcover.io.raster import RasterReader, RasterWriter, open_raster
+from landcover.io.raster import GDAL_CACHE_MB, RasterReader, RasterWriter, open_raster
 
 ENGINE = ("overlap", "tta", "batch_size")
 
