@@ -95,6 +95,7 @@ def test_bundled_onnx_files_compute_the_torch_weights() -> None:
     float32 only loosely here; how close they are per CPU class is in the predict benchmark.
     """
     onnx = require_onnx()
+    pytest.importorskip("torch", reason="the .pt weights need pip install 'landcover[train]'")
 
     from landcover.inference.engine import normalise
     from landcover.inference.predictor import load_predictor
