@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INPUT ?=
 OUT ?= outputs
 
-.PHONY: run test lint bench clean web
+.PHONY: run test lint format typecheck imports floors bench clean web
 
 ## make run: create .venv with the core only (no torch), map INPUT with the bundled model
 ## (default: the sample scene shipped in the package) and write the run's HTML report
@@ -17,8 +17,29 @@ run: $(VENV)/.core
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest -q
 
+## make lint: every static check CI runs: ruff (lint and format), mypy (strict, see
+## [tool.mypy]) and the architecture contracts (import-linter, see [tool.importlinter]).
 lint: $(VENV)/.dev
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## make format: apply ruff's fixes and formatting.
+format: $(VENV)/.dev
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+	$(BIN)/ruff format src tests benchmarks scripts
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
+imports: $(VENV)/.dev
+	$(BIN)/lint-imports
+
+## make floors: install the oldest versions pyproject.toml allows (core only) in a throwaway
+## venv and run the core tests there (scripts/check_floors.sh).
+floors:
+	scripts/check_floors.sh
 
 $(VENV)/.core: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -8,14 +8,21 @@ can assert exact pixel counts.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from landcover.schema import DEEPGLOBE, ClassSchema
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO / ".." / "shared" / "data"
+
+
+def require_onnx() -> Any:
+    """The ``onnx`` package, which builds the tests' tiny models; the test skips without it."""
+    return pytest.importorskip("onnx", reason="test models need onnx: pip install 'landcover[dev]'")
 
 
 def label_grid(size: int = 32, num_classes: int = 7, offset: int = 0) -> np.ndarray:

@@ -11,18 +11,20 @@ import numpy as np
 import pytest
 
 from landcover import list_models
-from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR, default_model_path, runtime_model_path
+from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR, runtime_model_path
 from landcover.cli import main
+from tests.helpers import require_onnx
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 AGRI_TILE = DATA / "deepglobe" / "fullres" / "10233_sat.jpg"  # 99.3 % agriculture in its mask
 URBAN_TILE = DATA / "deepglobe" / "fullres" / "104113_sat.jpg"  # 92.5 % urban
+DEEPNESS_ONNX = WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx"  # the fixed-size file QGIS loads
 
 
 def test_bundled_files_are_listed_and_small() -> None:
     assert [m.name for m in list_models()] == [DEFAULT_MODEL]  # the GSD estimator is no model
     (model,) = list_models()
-    assert model.onnx == default_model_path() and model.weights is not None
+    assert model.onnx == DEEPNESS_ONNX and model.weights is not None
     assert model.card is not None and "per-class IoU" in model.card.read_text(encoding="utf-8")
     assert model.facts["gsd_m"] == pytest.approx(1.195)
     assert model.facts["val_miou"] >= 0.68
@@ -40,9 +42,9 @@ def test_models_command_json(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_onnx_metadata_opens_in_deepness() -> None:
-    import onnx
+    onnx = require_onnx()
 
-    model = onnx.load(str(default_model_path()))
+    model = onnx.load(str(DEEPNESS_ONNX))
     assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) <= 17
     props = {p.key: json.loads(p.value) for p in model.metadata_props}
     assert props["model_type"] == "Segmentor"
@@ -92,7 +94,8 @@ def test_bundled_onnx_files_compute_the_torch_weights() -> None:
     int8 kernels differ between CPUs (VNNI/AMX against AVX2 u8s8), so int8 is compared with
     float32 only loosely here; how close they are per CPU class is in the predict benchmark.
     """
-    import onnx
+    onnx = require_onnx()
+    pytest.importorskip("torch", reason="the .pt weights need pip install 'landcover[train]'")
 
     from landcover.inference.engine import normalise
     from landcover.inference.predictor import load_predictor
@@ -100,7 +103,7 @@ def test_bundled_onnx_files_compute_the_torch_weights() -> None:
 
     fp32 = load_predictor(precision="fp32")
     int8 = load_predictor(precision="int8")
-    deepness = load_predictor(default_model_path())
+    deepness = load_predictor(DEEPNESS_ONNX)
     torch_model = load_predictor(WEIGHTS_DIR / f"{DEFAULT_MODEL}.pt")  # float16 weights
     assert torch_model.meta.schema == fp32.meta.schema == int8.meta.schema
     assert (fp32.precision, int8.precision, deepness.precision) == ("fp32", "int8", "int8")
@@ -111,5 +114,5 @@ def test_bundled_onnx_files_compute_the_torch_weights() -> None:
     np.testing.assert_allclose(fp32.predict_batch(x), reference, atol=2e-3)
     np.testing.assert_array_equal(int8.predict_batch(x), deepness.predict_batch(x))
     assert (int8.predict_batch(x).argmax(1) == reference.argmax(1)).mean() > 0.9
-    ops = {n.op_type for n in onnx.load(str(default_model_path())).graph.node}
+    ops = {n.op_type for n in onnx.load(str(DEEPNESS_ONNX)).graph.node}
     assert "QuantizeLinear" in ops

@@ -12,7 +12,8 @@ import rasterio
 from PIL import Image
 
 from landcover.errors import LandcoverError
-from landcover.io.images import check_file, image_size, read_mask_rgb, read_rgb
+from landcover.io.images import read_mask_rgb, read_rgb
+from landcover.io.pictures import check_file
 from tests.helpers import write_image
 
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
@@ -41,11 +42,10 @@ def test_png_modes_become_rgb(tmp_path: Path) -> None:
     assert read_mask_rgb(tmp_path / "p.png").tolist() == [[[0, 255, 255], [255, 255, 0]]]
 
 
-def test_jpeg_and_size(tmp_path: Path) -> None:
+def test_jpeg(tmp_path: Path) -> None:
     path = write_image(tmp_path / "x y é.jpg", 20, 30)
     arr = read_rgb(path)
     assert arr.shape == (20, 30, 3) and arr.dtype == np.uint8
-    assert image_size(path) == (30, 20)
 
 
 def test_uint16_tiff_is_stretched(tmp_path: Path) -> None:

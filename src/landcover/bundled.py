@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
 
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 RUNTIME_DIR = WEIGHTS_DIR / "runtime"
@@ -74,16 +74,6 @@ def list_models() -> list[BundledModel]:
     return sorted(models, key=lambda m: m.name != DEFAULT_MODEL)
 
 
-def default_model_path() -> Path:
-    """Path of the bundled default ONNX model; a clear error if the package lacks it."""
-    path = WEIGHTS_DIR / f"{DEFAULT_MODEL}.onnx"
-    if not path.is_file():
-        raise LandcoverError(
-            "the bundled default model is missing from this installation; pass --model", path
-        )
-    return path
-
-
 def runtime_model_path(precision: str, name: str = DEFAULT_MODEL) -> Path:
     """The bundled model's ``int8`` or ``fp32`` file for ``predict`` (any input size)."""
     if precision not in PRECISIONS:
@@ -92,7 +82,7 @@ def runtime_model_path(precision: str, name: str = DEFAULT_MODEL) -> Path:
         )
     path = RUNTIME_DIR / f"{name}-{precision}.onnx"
     if not path.is_file():
-        raise LandcoverError(
+        raise LandcoverIOError(
             "the bundled runtime model is missing from this installation; pass --model", path
         )
     return path
@@ -101,5 +91,5 @@ def runtime_model_path(precision: str, name: str = DEFAULT_MODEL) -> Path:
 def sample_scene() -> Path:
     """The sample scene shipped in the package (0.5 m DeepGlobe crop, no GSD recorded)."""
     if not SAMPLE_SCENE.is_file():
-        raise LandcoverError("the sample scene is missing from this installation", SAMPLE_SCENE)
+        raise LandcoverIOError("the sample scene is missing from this installation", SAMPLE_SCENE)
     return SAMPLE_SCENE

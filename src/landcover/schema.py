@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from landcover.errors import InputError, LandcoverError
+from landcover.errors import InputError, LandcoverError, LandcoverIOError
 
 MatchMode = Literal["threshold", "nearest"]
 MaskFormat = Literal["rgb", "index"]
@@ -435,7 +435,7 @@ def get_schema(name_or_path: str | Path | ClassSchema) -> ClassSchema:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
-        raise LandcoverError(f"cannot read schema: {e}", path) from e
+        raise LandcoverIOError(f"cannot read schema: {e}", path) from e
     if not isinstance(doc, dict):
         raise LandcoverError("a schema file must hold a mapping", path)
     return ClassSchema.from_dict(doc, source=path)

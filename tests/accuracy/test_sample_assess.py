@@ -47,6 +47,7 @@ def two_class_map() -> np.ndarray:
 
 
 def test_sample_counts_places_and_records(tmp_path: Path) -> None:
+    pytest.importorskip("pyogrio", reason="GeoPackage points need pip install 'landcover[gis]'")
     lab = two_class_map()
     m = write_map(tmp_path / "a_classes.tif", lab)
     res = draw_sample([m], tmp_path / "pts.gpkg", total=300, minimum=40, seed=3)
@@ -117,6 +118,7 @@ def _mask_png(path: Path, labels: np.ndarray) -> Path:
 
 
 def test_assess_against_masks_covers_the_true_areas(tmp_path: Path) -> None:
+    pytest.importorskip("pyogrio", reason="GeoPackage points need pip install 'landcover[gis]'")
     lab = two_class_map()
     m = write_map(tmp_path / "a_classes.tif", lab)
     truth = _truth(lab)
@@ -214,6 +216,7 @@ def test_geopackage_needs_the_gis_extra(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_cli_sample_then_assess(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("pyogrio", reason="GeoPackage points need pip install 'landcover[gis]'")
     lab = two_class_map()
     m = write_map(tmp_path / "a_classes.tif", lab)
     truth = _truth(lab)

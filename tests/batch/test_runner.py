@@ -80,6 +80,7 @@ def test_status_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 
 @pytest.mark.slow
 def test_local_cluster_equals_in_process_and_names_never_collide(tmp_path: Path) -> None:
+    pytest.importorskip("distributed", reason="needs pip install 'landcover[dask]'")
     model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
     _images(tmp_path / "a", 3)
     _images(tmp_path / "b", 2)  # the same file names in another folder
@@ -106,6 +107,7 @@ def _worker_pids(client: object) -> list[int]:
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_run(tmp_path: Path) -> None:
+    pytest.importorskip("distributed", reason="needs pip install 'landcover[dask]'")
     from distributed import Client, LocalCluster
 
     model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
@@ -143,6 +145,7 @@ def test_a_worker_killed_mid_run(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs POSIX process groups")
 def test_whole_command_killed_then_rerun_keeps_finished_scenes(tmp_path: Path) -> None:
+    pytest.importorskip("distributed", reason="needs pip install 'landcover[dask]'")
     model = make_onnx(tmp_path / "tiny.onnx")
     _images(tmp_path / "in", 12, size=384)
     out = tmp_path / "out"
@@ -191,6 +194,7 @@ def test_georeferenced_run_gets_cogs_a_mosaic_and_stac(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_big_scene_split_over_workers_equals_one_process(tmp_path: Path) -> None:
+    pytest.importorskip("distributed", reason="needs pip install 'landcover[dask]'")
     from tests.inference.conftest import write_geotiff
 
     model = ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
@@ -225,6 +229,7 @@ DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deepglo
 @pytest.mark.shared
 @pytest.mark.skipif(not DATA.is_dir(), reason=f"real data not found at {DATA}")
 def test_real_tiles_on_two_workers_equal_the_in_process_run(tmp_path: Path) -> None:
+    pytest.importorskip("distributed", reason="needs pip install 'landcover[dask]'")
     tiles = sorted((DATA / "quadrants512").glob("*_sat.jpg"))[:4]
     here = predict_many(tiles, tmp_path / "here", progress=False)
     dask = predict_many(tiles, tmp_path / "dask", executor="local:2", progress=False)

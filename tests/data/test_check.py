@@ -13,7 +13,7 @@ from PIL import Image
 from landcover.cli import main
 from landcover.data.check import check_dataset, format_report
 from landcover.errors import LandcoverError
-from landcover.io import images
+from landcover.io import pictures
 from landcover.schema import DEEPGLOBE, DUBAI
 from tests.helpers import label_grid, write_dataset, write_image, write_mask
 
@@ -176,7 +176,7 @@ def test_unreadable_permissions(dataset, monkeypatch) -> None:
                 raise PermissionError(13, "Permission denied", str(path))
             return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr(images, "open", fake_open, raising=False)
+        monkeypatch.setattr(pictures, "open", fake_open, raising=False)
     report = check_dataset(root, DEEPGLOBE)
     assert [(f.path, f.problem) for f in report.errors] == [(target, "permission denied")]
 

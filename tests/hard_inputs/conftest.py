@@ -155,10 +155,10 @@ def deny_open(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
     """Make opening ``target`` fail with ``PermissionError``, as for a file mode 000.
 
     We run as root, who reads everything; ``chmod 0`` is used too, for other users. Pillow,
-    rasterio and :func:`landcover.io.images.check_file` all start with ``open``/``os.open``
-    for a plain user, so the refusal is simulated in :func:`landcover.io.images.check_file`.
+    rasterio and :func:`landcover.io.pictures.check_file` all start with ``open``/``os.open``
+    for a plain user, so the refusal is simulated in :func:`landcover.io.pictures.check_file`.
     """
-    from landcover.io import images
+    from landcover.io import pictures
 
     target.chmod(0)
     if os.geteuid() == 0:
@@ -169,7 +169,7 @@ def deny_open(monkeypatch: pytest.MonkeyPatch, target: Path) -> None:
                 raise PermissionError(13, "Permission denied", str(path))
             return real_open(path, *args, **kwargs)
 
-        monkeypatch.setattr(images, "open", fake_open, raising=False)
+        monkeypatch.setattr(pictures, "open", fake_open, raising=False)
 
 
 def deny_write(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:

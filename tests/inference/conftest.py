@@ -16,6 +16,7 @@ import pytest
 from landcover.inference.onnx_meta import OPSET, deepness_metadata
 from landcover.models.meta import ModelMeta
 from landcover.schema import DEEPGLOBE
+from tests.helpers import require_onnx
 
 K = DEEPGLOBE.num_classes
 
@@ -85,7 +86,7 @@ def coded_image(height: int, width: int, seed: int = 0) -> np.ndarray:
 
 def make_onnx(path: Path, meta: ModelMeta | None = None, with_meta: bool = True) -> Path:
     """Write a tiny ONNX segmenter (1x1 conv + softmax) built with onnx.helper (no torch)."""
-    import onnx
+    onnx = require_onnx()
     from onnx import TensorProto, helper, numpy_helper
 
     meta = meta or ModelMeta("tiny", DEEPGLOBE, gsd_m=None, tile_size=32)

@@ -16,6 +16,7 @@ from landcover.inference.gsd import (
     estimate_gsd_array,
     known_gsd,
 )
+from tests.helpers import require_onnx
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deepglobe"
 
@@ -43,7 +44,7 @@ def test_known_gsd_order(tmp_path: Path) -> None:
 
 def _mean_model(path: Path) -> Path:
     """A stand-in estimator: log2 GSD = 4 * mean pixel value (0..1) of each crop."""
-    import onnx
+    onnx = require_onnx()
     from onnx import TensorProto, helper, numpy_helper
 
     four = numpy_helper.from_array(np.array([4.0], np.float32), "four")

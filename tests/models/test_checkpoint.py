@@ -7,8 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
+
+torch = pytest.importorskip("torch", reason="needs PyTorch: pip install 'landcover[train]'")
 
 from landcover.bundled import SAMPLE_SCENE, WEIGHTS_DIR
 from landcover.errors import InputError, LandcoverError, LandcoverIOError

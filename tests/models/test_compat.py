@@ -10,11 +10,13 @@ import warnings
 from pathlib import Path
 
 import pytest
-import torch
+
+torch = pytest.importorskip("torch", reason="needs PyTorch: pip install 'landcover[train]'")
 
 from landcover.models.checkpoint import build_model, load_checkpoint, read_checkpoint, save_weights
-from landcover.models.compat import EXACT_ARCHS, LEGACY_ENCODERS, is_legacy_state, upgrade_state
+from landcover.models.compat import EXACT_ARCHS, is_legacy_state, upgrade_state
 from landcover.models.meta import ModelMeta
+from landcover.models.names import LEGACY_ENCODERS
 from landcover.models.registry import create_model
 from landcover.schema import DEEPGLOBE
 

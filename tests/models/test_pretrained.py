@@ -6,7 +6,8 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-import torch
+
+torch = pytest.importorskip("torch", reason="needs PyTorch: pip install 'landcover[train]'")
 
 from landcover.errors import LandcoverError, MissingDependencyError
 from landcover.models.pretrained import (

@@ -5,10 +5,12 @@ from __future__ import annotations
 import warnings
 
 import pytest
-import torch
+
+torch = pytest.importorskip("torch", reason="needs PyTorch: pip install 'landcover[train]'")
 
 from landcover.errors import InputError, LandcoverError
-from landcover.models.registry import create_model, parse_name
+from landcover.models.names import parse_name
+from landcover.models.registry import create_model
 
 
 def test_lite_aliases_and_deprecated_names_resolve_to_tu_encoders() -> None:

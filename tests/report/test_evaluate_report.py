@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from landcover.errors import InputError, LandcoverError
+from landcover.evaluation.evaluate import REPORT_DIRS
 from landcover.evaluation.flags import Flag
 from landcover.evaluation.per_image import ImageScore
 from landcover.evaluation.report import (
@@ -22,6 +23,7 @@ from landcover.evaluation.report import (
     write_per_image_csv,
 )
 from landcover.report import write_evaluation_report, write_report
+from landcover.report.assets import ASSETS_DIR
 from landcover.schema import ClassSchema
 
 TOY = ClassSchema("toy", ("a", "b", "c"), ((255, 0, 0), (0, 255, 0), (0, 0, 255)))
@@ -109,3 +111,7 @@ def test_missing_optional_files_are_said_not_fatal(tmp_path: Path) -> None:
     (out / "confusion.png").unlink()
     html = write_evaluation_report(out).read_text()
     assert "flags.csv not found" in html and 'src="confusion.png"' not in html
+
+
+def test_evaluation_clears_the_folder_the_page_writes_its_files_into() -> None:
+    assert ASSETS_DIR in REPORT_DIRS  # the evaluation room names it without importing report

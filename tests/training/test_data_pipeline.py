@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytest.importorskip("torch", reason="needs PyTorch: pip install 'landcover[train]'")
+
 from landcover.schema import DEEPGLOBE
 from landcover.training.augment import train_transform, val_transform
 from landcover.training.config import load_config

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
+
+torch = pytest.importorskip("torch", reason="needs PyTorch: pip install 'landcover[train]'")
 
 from landcover.cli import main
 from landcover.errors import LandcoverError

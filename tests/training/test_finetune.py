@@ -12,8 +12,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
+
+torch = pytest.importorskip("torch", reason="needs PyTorch: pip install 'landcover[train]'")
 
 from landcover.cli import main
 from landcover.models.checkpoint import load_checkpoint, read_checkpoint

@@ -11,6 +11,7 @@ from landcover.training.config import TrainConfig
 
 @pytest.mark.parametrize(("monitor", "mode"), [("val_loss", "min"), ("val_miou", "max")])
 def test_plateau_scheduler_watches_the_monitored_metric(monitor: str, mode: str) -> None:
+    pytest.importorskip("lightning", reason="needs pip install 'landcover[train]'")
     from landcover.training.module import SegmentationModule
 
     meta = ModelMeta("seed-unet", DEEPGLOBE, tile_size=32, arch_kwargs={"width": 4})

@@ -6,7 +6,8 @@ import csv
 from pathlib import Path
 
 import pytest
-import torch
+
+torch = pytest.importorskip("torch", reason="needs PyTorch: pip install 'landcover[train]'")
 
 from landcover.cli import main
 from landcover.models.checkpoint import load_checkpoint

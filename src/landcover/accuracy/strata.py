@@ -17,9 +17,8 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import InputError, LandcoverIOError
-from landcover.inference.areas import recorded_gsd
 from landcover.io.ground import class_hectares, is_georeferenced, row_pixel_areas
-from landcover.io.legend import Legend, read_legend
+from landcover.io.legend import Legend, read_legend, recorded_gsd
 from landcover.io.raster import open_raster
 
 STRIP_ROWS = 512

@@ -17,9 +17,9 @@ whole file. Choices for class rasters:
 Overviews are an extra: when the COG driver fails, :class:`CogWriter` writes a plain tiled
 GeoTIFF, with a warning, so that it never fails a scene.
 
-GDAL streams the copy tile by tile through its block cache (capped at :data:`GDAL_CACHE_MB`),
-so memory does not grow with the raster; the overviews are built in a temporary file beside
-the output, removed at the end.
+GDAL streams the copy tile by tile through its block cache (capped by
+:func:`~landcover.io.raster.gdal_env`), so memory does not grow with the raster; the overviews
+are built in a temporary file beside the output, removed at the end.
 
 ``predict`` writes its class rasters once, as COGs, with :class:`CogWriter`: the blocks go to
 an in-memory raster (an uncompressed temporary GeoTIFF above :data:`MEM_MAX_PIXELS`), which
@@ -43,12 +43,11 @@ from rasterio.windows import Window as RioWindow
 
 from landcover.errors import LandcoverIOError
 from landcover.io.atomic import prepare_output_file, publish, reserve_temp
-from landcover.io.raster import RasterInfo, open_raster
+from landcover.io.raster import RasterInfo, gdal_env, open_raster
 from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
 
-GDAL_CACHE_MB = 64
 BLOCKSIZE = 512
 COG_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
 GEOTIFF_MEDIA_TYPE = "image/tiff; application=geotiff"
@@ -133,7 +132,7 @@ class CogWriter:
         """
         tmp = reserve_temp(self.path)
         try:
-            with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
+            with gdal_env():
                 try:
                     options = dict(COG_OPTIONS, OVERVIEW_RESAMPLING=self.resampling)
                     rasterio.shutil.copy(self._dst, tmp, driver="COG", **options)
@@ -238,7 +237,7 @@ def _copy_as_cog(src_path: Path, dst: Path, blocksize: int, resampling: str) -> 
     """GDAL's COG driver: copy ``src_path`` into ``dst`` (which may exist, empty)."""
     options = dict(COG_OPTIONS, BLOCKSIZE=blocksize, OVERVIEW_RESAMPLING=resampling)
     try:
-        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), open_raster(src_path) as src:
+        with gdal_env(), open_raster(src_path) as src:
             rasterio.shutil.copy(src, dst, driver="COG", **options)
     except rasterio.errors.RasterioError as e:
         raise LandcoverIOError(f"cannot write a COG of it ({_first_line(e)})", src_path) from e

@@ -49,7 +49,7 @@ SPLIT_PIXELS = 100_000_000  # a scene above this (10000 x 10000 px) is mapped in
 PART_PIXELS = 25_000_000  # about this many pixels per part
 
 
-class PredictorPlugin(WorkerPlugin):  # type: ignore[misc]
+class PredictorPlugin(WorkerPlugin):
     """Opens the model on each worker at start-up (and again when a worker restarts)."""
 
     name = PLUGIN_NAME

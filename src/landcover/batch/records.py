@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from landcover.errors import InputError
-from landcover.io.atomic import prepare_output_dir, write_text_atomic
+from landcover.io.atomic import TEMP_SUFFIX, prepare_output_dir, write_text_atomic
 
 RECORDS = ".landcover"
 RUN_JSON = "run.json"
@@ -161,9 +161,9 @@ def run_status(out: str | Path) -> RunStatus:
 
 
 def remove_stale_temps(out: str | Path) -> list[Path]:
-    """Delete temporary files left by killed writers (``.<stem>.<random>.tmp<suffix>``)."""
-    stale = [p for p in Path(out).glob(".*.tmp*") if p.is_file()]
-    stale += [p for p in Path(out, RECORDS).rglob(".*.tmp*") if p.is_file()]
+    """Delete temporary files left by killed writers (``.<name>.<random>.tmp``)."""
+    stale = [p for p in Path(out).glob(f".*{TEMP_SUFFIX}") if p.is_file()]
+    stale += [p for p in Path(out, RECORDS).rglob(f".*{TEMP_SUFFIX}") if p.is_file()]
     for p in stale:
         p.unlink(missing_ok=True)
     return stale

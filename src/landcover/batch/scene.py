@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import rasterio
 from tqdm import tqdm
 
 from landcover.batch.cog import CogWriter
@@ -40,11 +39,17 @@ from landcover.inference.predict import CONFIDENCE_SUFFIX, scene_gsd
 from landcover.inference.predictor import Predictor
 from landcover.inference.writers import write_color_png, write_overlay_jpg
 from landcover.io.legend import MODEL_GSD_TAG, legend_of_schema
-from landcover.io.raster import NODATA_LABEL, RasterInfo, RasterReader, RasterWriter, class_colormap
+from landcover.io.raster import (
+    NODATA_LABEL,
+    RasterInfo,
+    RasterReader,
+    RasterWriter,
+    class_colormap,
+    gdal_env,
+)
 from landcover.io.windows import Window
 from landcover.models.meta import ModelMeta
 
-GDAL_CACHE_MB = 64  # GDAL's block cache defaults to 5 % of RAM; flat memory on big scenes
 CONFIDENCE_NODATA = 0
 
 
@@ -212,7 +217,7 @@ def open_scene(
     left. ``gsd``: the scene's GSD when already found (the parts of a split scene).
     """
     with (
-        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
+        gdal_env(),
         RasterReader(path, bands=options.bands) as reader,
     ):
         meta = predictor.meta

@@ -16,11 +16,9 @@ import time
 from pathlib import Path
 
 import numpy as np
-import rasterio
 from rasterio.windows import Window as RioWindow
 
 from landcover.batch.scene import (
-    GDAL_CACHE_MB,
     Scene,
     SceneResult,
     finish_scene,
@@ -32,12 +30,12 @@ from landcover.inference.gsd import Gsd
 from landcover.inference.options import PredictOptions
 from landcover.inference.predictor import Predictor
 from landcover.io.atomic import atomic_path
-from landcover.io.raster import RasterReader, open_raster
+from landcover.io.raster import RasterReader, gdal_env, open_raster
 
 
 def scene_plan(predictor: Predictor, path: str | Path, options: PredictOptions) -> tuple[int, Gsd]:
     """Number of blocks of the scene, and its GSD (found once, for every part)."""
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), RasterReader(path, options.bands) as reader:
+    with gdal_env(), RasterReader(path, options.bands) as reader:
         gsd, _, windows, _ = plan_blocks(reader, predictor.meta, options)
     return len(windows), gsd
 
@@ -67,8 +65,8 @@ def predict_part(
                 batch_size=options.batch_size,
             )
             scene.put(block, mapped)
-    with atomic_path(f"{prefix}_image.npy") as tmp:
-        np.save(tmp, scene.tally.image_prev.data)
+    with atomic_path(f"{prefix}_image.npy") as tmp, open(tmp, "wb") as f:
+        np.save(f, scene.tally.image_prev.data)  # a file object: np.save adds .npy to other names
     return index
 
 

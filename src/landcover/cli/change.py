@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 from landcover.cli.options import HelpFormatter
 
 if TYPE_CHECKING:
-    from landcover.gis.change import ChangeResult
+    from landcover.gis.change_stats import ChangeResult
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``change`` sub-command."""
     p = subparsers.add_parser(
         "change",

@@ -10,7 +10,7 @@ from landcover.data.check import check_dataset, format_report
 from landcover.schema import get_schema
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``check`` sub-command."""
     p = subparsers.add_parser(
         "check",

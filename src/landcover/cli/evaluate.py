@@ -9,7 +9,7 @@ from landcover.cli.model_options import add_gsd_options, add_model_options, add_
 from landcover.cli.options import HelpFormatter, add_bands_option
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``evaluate`` sub-command."""
     p = sub.add_parser(
         "evaluate",

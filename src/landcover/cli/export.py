@@ -7,7 +7,7 @@ import argparse
 from landcover.cli.options import HelpFormatter, parse_fraction
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``export`` sub-command."""
     p = subparsers.add_parser(
         "export",

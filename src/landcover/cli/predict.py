@@ -20,7 +20,7 @@ from landcover.inference.options import PredictOptions
 from landcover.inference.predictor import Predictor
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``predict`` sub-command."""
     p = subparsers.add_parser(
         "predict",

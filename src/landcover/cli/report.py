@@ -7,7 +7,7 @@ import argparse
 from landcover.cli.options import HelpFormatter
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``report`` sub-command."""
     p = subparsers.add_parser(
         "report",

@@ -8,7 +8,7 @@ from landcover.cli.options import HelpFormatter, parse_fraction
 from landcover.errors import InputError
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``sample`` sub-command."""
     p = subparsers.add_parser(
         "sample",

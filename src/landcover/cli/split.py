@@ -8,10 +8,10 @@ from pathlib import Path
 from landcover.cli.options import HelpFormatter, add_dataset_options, dataset_from_args
 from landcover.data.pairs import usable_pairs
 from landcover.data.split import read_groups, split_counts, split_pairs, write_split
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``split`` sub-command."""
     p = subparsers.add_parser(
         "split",
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         )
     out = Path(args.out)
     if out.is_dir():
-        raise LandcoverError("is a folder; --out names the split CSV file", out)
+        raise LandcoverIOError("is a folder; --out names the split CSV file", out)
     if out.exists() and not args.overwrite:
         raise LandcoverError("already exists; use --overwrite to replace it", out)
     groups = read_groups(args.groups, pairs, args.dir) if args.groups else None
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise LandcoverError(f"cannot create folder ({e.strerror})", out.parent) from e
+        raise LandcoverIOError(f"cannot create folder ({e.strerror})", out.parent) from e
     write_split(out, mapping)
     counts = split_counts(mapping)
     n = len(mapping)

@@ -17,7 +17,7 @@ from landcover.errors import LandcoverError
 from landcover.io.atomic import prepare_output_dir
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``stats`` sub-command."""
     p = subparsers.add_parser(
         "stats",

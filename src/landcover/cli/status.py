@@ -8,7 +8,7 @@ from landcover.cli.options import HelpFormatter
 from landcover.wording import plural
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``status`` sub-command."""
     p = subparsers.add_parser(
         "status",

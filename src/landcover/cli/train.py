@@ -31,7 +31,7 @@ example:
 """
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``train`` sub-command: one option per declared training option."""
     from landcover.training.config import options
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from landcover.gis.vectorize import VectorResult
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``vectorize`` sub-command."""
     p = subparsers.add_parser(
         "vectorize",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import Any
 
 from landcover.cli.options import HelpFormatter
 
@@ -11,7 +12,7 @@ SHOWN_ROWS = 20
 PROGRESS_MIN_REGIONS = 50
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``zonal`` sub-command."""
     p = subparsers.add_parser(
         "zonal",
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def summary_table(title: str, key: str, rows: Sequence[dict]) -> str:
+def summary_table(title: str, key: str, rows: Sequence[dict[str, Any]]) -> str:
     """A short text table: region, ground area, valid fraction and the largest class."""
     lines = [title, f"  {key:<20} {'total_ha':>12} {'valid':>7}  largest class"]
     for row in rows[:SHOWN_ROWS]:

@@ -14,8 +14,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from landcover.errors import LandcoverError
-from landcover.io.images import IMAGE_SUFFIXES, check_file
+from landcover.errors import LandcoverError, LandcoverIOError
+from landcover.io.pictures import IMAGE_SUFFIXES, check_file
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,9 @@ def find_pairs(
     """Find image/mask pairs under ``root`` (see module docstring for layouts)."""
     root = Path(root)
     if not root.exists():
-        raise LandcoverError("no such folder", root)
+        raise LandcoverIOError("no such folder", root)
     if not root.is_dir():
-        raise LandcoverError("is a file; expected a dataset folder", root)
+        raise LandcoverIOError("is a file; expected a dataset folder", root)
     if (image_glob is None) != (mask_glob is None):
         raise LandcoverError("give both --image-glob and --mask-glob, or neither")
     if image_glob and mask_glob:
@@ -87,7 +87,7 @@ def usable_pairs(pairs: list[Pair]) -> tuple[list[Pair], list[tuple[Path, str]]]
     """Split ``pairs`` into those whose files can be opened and ``(file, problem)`` for the rest.
 
     A cheap check, without decoding: each image and mask must be a non-empty file that can be
-    opened (:func:`~landcover.io.images.check_file`). Truncated or corrupt contents are found
+    opened (:func:`~landcover.io.pictures.check_file`). Truncated or corrupt contents are found
     by ``landcover check``, which decodes every file.
     """
     good: list[Pair] = []
@@ -172,9 +172,9 @@ def _read_image_rows(path: str | Path) -> tuple[str, list[dict[str, str]]]:
                 raise LandcoverError("CSV has no 'image' column", path)
             rows = [r for r in reader if r.get("image")]
     except FileNotFoundError as e:
-        raise LandcoverError("no such file", path) from e
+        raise LandcoverIOError("no such file", path) from e
     except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise LandcoverError(f"cannot read CSV ({e})", path) from e
+        raise LandcoverIOError(f"cannot read CSV ({e})", path) from e
     return str(path.resolve().parent), rows
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from landcover.data.pairs import Pair, read_image_table
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
 from landcover.io.atomic import write_text_atomic
 
 SPLITS = ("train", "val", "test")
@@ -134,9 +134,9 @@ def read_split(path: str | Path) -> dict[str, str]:
         with open(path, newline="", encoding="utf-8") as f:
             rows = list(csv.reader(f))
     except FileNotFoundError as e:
-        raise LandcoverError("no such split file", path) from e
+        raise LandcoverIOError("no such split file", path) from e
     except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise LandcoverError(f"cannot read split file ({e})", path) from e
+        raise LandcoverIOError(f"cannot read split file ({e})", path) from e
     if not rows or [c.strip() for c in rows[0]] != ["file", "split"]:
         raise LandcoverError("a split file must start with the header 'file,split'", path)
     mapping: dict[str, str] = {}

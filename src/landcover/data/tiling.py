@@ -9,9 +9,6 @@ size along that axis.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-
-import numpy as np
 
 from landcover.errors import InputError
 from landcover.io.windows import Window
@@ -58,27 +55,3 @@ def grid(height: int, width: int, size: int, overlap: float = 0.0) -> list[Windo
     cols = window_starts(width, size, stride)
     h, w = min(size, height), min(size, width)
     return [Window(r, c, h, w) for r in rows for c in cols]
-
-
-def split(image: np.ndarray, windows: Sequence[Window]) -> list[np.ndarray]:
-    """Cut ``image`` (``(H, W, ...)``) into copies of the given windows."""
-    return [image[w.slices].copy() for w in windows]
-
-
-def merge(
-    tiles: Iterable[np.ndarray], windows: Sequence[Window], shape: tuple[int, ...]
-) -> np.ndarray:
-    """Put windows back into an array of ``shape`` (``(H, W, ...)``).
-
-    Where windows overlap the later one wins, which is exact when the tiles came from
-    :func:`split` of one image. Blending of predictions lives in
-    :mod:`landcover.inference.engine`.
-    """
-    out: np.ndarray | None = None
-    for tile, w in zip(tiles, windows, strict=True):
-        if out is None:
-            out = np.zeros(shape, dtype=tile.dtype)
-        out[w.slices] = tile
-    if out is None:
-        raise InputError("no windows to merge")
-    return out

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from landcover.data.pairs import Pair
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
 from landcover.evaluation.flags import Flag, find_flags
 from landcover.evaluation.metrics import Scores, confusion_matrix, scores
 from landcover.evaluation.per_image import ImageScore, image_score
@@ -59,6 +59,9 @@ REPORT_FILES = (
     "index.html",
 )
 GALLERY_DIR = "gallery"
+REPORT_DIRS = (GALLERY_DIR, "report_assets")
+"""Folders of a report: the galleries, and the HTML page's files (written by
+:mod:`landcover.report`, a room above this one; a test keeps the name its ``ASSETS_DIR``)."""
 OFF_PALETTE_LIMIT = 0.5
 """Share of off-palette mask pixels above which a mask is taken to use another schema."""
 
@@ -103,10 +106,8 @@ def prepare_output(out: str | Path, overwrite: bool = False) -> Path:
         LandcoverError: when ``out`` is a file, holds a report (without ``overwrite``), or
             cannot be written.
     """
-    from landcover.report.assets import ASSETS_DIR
-
     out = Path(out)
-    names = (*REPORT_FILES, GALLERY_DIR, ASSETS_DIR)
+    names = (*REPORT_FILES, *REPORT_DIRS)
     prepare_output_dir(out, names, overwrite)
     for n in names:
         p = out / n
@@ -141,8 +142,11 @@ def read_truth(
         with RasterReader(pair.image, bands=bands) as reader:
             info = reader.info
             image, valid = reader.read(Window(0, 0, info.height, info.width))
+    except LandcoverError:
+        raise
     except OSError as e:  # rasterio's read errors on a truncated raster
-        raise LandcoverError(f"not a readable raster ({str(e).splitlines()[0]})", pair.image) from e
+        first = str(e).splitlines()[0]
+        raise LandcoverIOError(f"not a readable raster ({first})", pair.image) from e
     enc = read_mask_labels(pair.mask, schema, max_far=OFF_PALETTE_LIMIT)
     if image.shape[:2] != enc.labels.shape:
         raise LandcoverError(

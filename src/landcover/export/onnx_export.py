@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from landcover.errors import LandcoverError, require_torch
+from landcover.errors import LandcoverError, LandcoverIOError, require_torch
 from landcover.inference.onnx_meta import OPSET, deepness_metadata
 from landcover.io.atomic import atomic_path, prepare_output_file
 from landcover.models.meta import ModelMeta
@@ -78,8 +78,10 @@ def export_onnx(
             proto.producer_name = "landcover"
             onnx.checker.check_model(proto)
             onnx.save(proto, str(tmp))
+    except LandcoverError:
+        raise
     except OSError as e:  # permission denied, disk full...
-        raise LandcoverError(f"cannot write here ({e.strerror or e})", out) from e
+        raise LandcoverIOError(f"cannot write here ({e.strerror or e})", out) from e
     return out
 
 
@@ -123,7 +125,7 @@ def export_checkpoint(
 
     src, out = Path(checkpoint), Path(out)
     if src.is_dir():
-        raise LandcoverError("is a folder, not a checkpoint file", src)
+        raise LandcoverIOError("is a folder, not a checkpoint file", src)
     if src.suffix.lower() == ".onnx":
         raise LandcoverError(
             "is already an ONNX model; export needs a checkpoint (.ckpt, .pt)", src

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +30,18 @@ import numpy as np
 
 from landcover.errors import InputError, LandcoverIOError
 from landcover.gis.change_codes import change_codes, change_colormap, change_dtype, change_legend
-from landcover.gis.change_stats import ChangeStats, change_stats
+from landcover.gis.change_output import write_change_outputs
+from landcover.gis.change_stats import ChangeResult
 from landcover.gis.grids import aligned_reader, grid_difference
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.ground import class_hectares, ground_gsd, is_georeferenced, row_pixel_areas
 from landcover.io.legend import Legend, legend_from_dataset
+from landcover.io.raster import RasterInfo, RasterWriter, gdal_env, open_raster
 from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
 
 BLOCK = 1024
-GDAL_CACHE_MB = 64
 OUTPUTS = (
     "matrix_ha.csv",
     "matrix_pixels.csv",
@@ -53,46 +53,6 @@ OUTPUTS = (
     "change_matrix.png",
     "change_flows.png",
 )
-
-
-@dataclass(frozen=True)
-class ChangeResult:
-    """The comparison of two class maps.
-
-    Attributes:
-        before: the first date's class raster.
-        after: the second date's class raster.
-        out_dir: the folder holding the outputs.
-        legend: the maps' shared legend (class names and colours).
-        pixels: ``(K, K)`` pixel counts, rows before, columns after.
-        hectares: ``(K, K)`` ground hectares, or ``None`` when the maps are not georeferenced.
-        aligned: whether ``after`` was reprojected onto ``before``'s grid.
-        files: the files written.
-    """
-
-    before: Path
-    after: Path
-    out_dir: Path
-    legend: Legend
-    pixels: np.ndarray
-    hectares: np.ndarray | None
-    aligned: bool = False
-    files: tuple[Path, ...] = ()
-
-    @property
-    def unit(self) -> str:
-        """``"ha"``, or ``"pixels"`` when the maps are not georeferenced."""
-        return "pixels" if self.hectares is None else "ha"
-
-    @property
-    def matrix(self) -> np.ndarray:
-        """The from-to matrix in :attr:`unit`."""
-        return self.pixels.astype(np.float64) if self.hectares is None else self.hectares
-
-    @property
-    def stats(self) -> ChangeStats:
-        """Per-class persistence, gain, loss, net change and swap in :attr:`unit`."""
-        return change_stats(self.matrix)
 
 
 def change_between(
@@ -123,12 +83,8 @@ def change_between(
         LandcoverIOError: a raster cannot be read.
         LandcoverError: ``out_dir`` holds earlier results (without ``overwrite``).
     """
-    import rasterio
-
-    from landcover.gis.change_output import write_change_outputs
-
     before, after = Path(before_tif), Path(after_tif)
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), ExitStack() as stack:
+    with gdal_env(), ExitStack() as stack:
         src_b = stack.enter_context(_open(before))
         src_a = stack.enter_context(_open(after))
         legend = _shared_legend(src_b, src_a, before, after)
@@ -151,7 +107,7 @@ def _open(path: Path) -> Any:
     if not path.is_file():
         raise LandcoverIOError("no such file", path)
     try:
-        return rasterio.open(path)
+        return open_raster(path)
     except rasterio.errors.RasterioIOError as e:
         raise LandcoverIOError("not a readable raster", path) from e
 
@@ -252,7 +208,6 @@ def _blocks(width: int, height: int) -> list[Window]:
 
 def _change_writer(src: Any, legend: Legend, tif: Path) -> Any:
     """A :class:`~landcover.io.raster.RasterWriter` for the change raster on ``src``'s grid."""
-    from landcover.io.raster import RasterInfo, RasterWriter
 
     dtype, nodata = change_dtype(legend.num_classes)
     codes = change_legend(legend)

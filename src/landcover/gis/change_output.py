@@ -1,4 +1,4 @@
-"""Write the tables, JSON and figures of a :class:`~landcover.gis.change.ChangeResult`."""
+"""Write the tables, JSON and figures of a :class:`~landcover.gis.change_stats.ChangeResult`."""
 
 from __future__ import annotations
 
@@ -7,16 +7,13 @@ import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from landcover.gis.change_codes import change_dtype
-from landcover.gis.change_stats import QUANTITIES, ChangeStats, change_stats
+from landcover.gis.change_stats import QUANTITIES, ChangeResult, ChangeStats, change_stats
 from landcover.io.atomic import write_text_atomic
-
-if TYPE_CHECKING:
-    from landcover.gis.change import ChangeResult
 
 
 def write_change_outputs(result: ChangeResult) -> tuple[Path, ...]:

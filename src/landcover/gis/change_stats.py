@@ -20,8 +20,11 @@ Environment 101, 251-268.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
+
+from landcover.io.legend import Legend
 
 QUANTITIES = ("before", "after", "persistence", "gain", "loss", "net", "swap")
 
@@ -75,3 +78,43 @@ def change_stats(matrix: np.ndarray) -> ChangeStats:
         net=gain - loss,
         swap=2.0 * np.minimum(gain, loss),
     )
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    """The comparison of two class maps.
+
+    Attributes:
+        before: the first date's class raster.
+        after: the second date's class raster.
+        out_dir: the folder holding the outputs.
+        legend: the maps' shared legend (class names and colours).
+        pixels: ``(K, K)`` pixel counts, rows before, columns after.
+        hectares: ``(K, K)`` ground hectares, or ``None`` when the maps are not georeferenced.
+        aligned: whether ``after`` was reprojected onto ``before``'s grid.
+        files: the files written.
+    """
+
+    before: Path
+    after: Path
+    out_dir: Path
+    legend: Legend
+    pixels: np.ndarray
+    hectares: np.ndarray | None
+    aligned: bool = False
+    files: tuple[Path, ...] = ()
+
+    @property
+    def unit(self) -> str:
+        """``"ha"``, or ``"pixels"`` when the maps are not georeferenced."""
+        return "pixels" if self.hectares is None else "ha"
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The from-to matrix in :attr:`unit`."""
+        return self.pixels.astype(np.float64) if self.hectares is None else self.hectares
+
+    @property
+    def stats(self) -> ChangeStats:
+        """Per-class persistence, gain, loss, net change and swap in :attr:`unit`."""
+        return change_stats(self.matrix)

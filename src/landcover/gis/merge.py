@@ -11,6 +11,7 @@ Only patches crossing the current border are held, so memory does not grow with 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,7 @@ class _Group:
     """The pieces of one patch seen so far."""
 
     cls: int
-    pieces: list = field(default_factory=list)
+    pieces: list[Any] = field(default_factory=list)
     pixels: float = 0.0
     confidence: float = 0.0
 

@@ -9,7 +9,6 @@ sieve and polygonize count them with 4-connectivity.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import InputError, LandcoverIOError
+from landcover.io.raster import open_raster
 
 BLOCK_PIXELS = 1 << 23  # 8 M pixels a strip: ~150 MB of working arrays at most
 INVALID = -1
@@ -60,13 +60,10 @@ class StripReader:
         self, path: str | Path, block_rows: int | None = None, what: str = "raster"
     ) -> None:
         import rasterio
-        from rasterio.errors import NotGeoreferencedWarning
 
         self.path = Path(path)
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                self._src = rasterio.open(self.path)
+            self._src = open_raster(self.path)
         except rasterio.errors.RasterioIOError as e:
             raise LandcoverIOError(f"cannot read this {what}", self.path) from e
         src = self._src

@@ -33,12 +33,9 @@ from landcover.gis.sieve import Sieve, plan_sieve
 from landcover.gis.strips import StripReader
 from landcover.gis.styles import add_gpkg_style, vector_qml
 from landcover.gis.vector_io import LayerWriter, driver_for
-from landcover.inference.areas import recorded_gsd
 from landcover.io.atomic import prepare_output_file, write_text_atomic
-from landcover.io.legend import MODEL_GSD_TAG, Legend, read_legend
-
-GDAL_CACHE_MB = 64
-FIELDS = ("class_id", "class_name", "area_ha", "perimeter_m", "confidence")
+from landcover.io.legend import MODEL_GSD_TAG, Legend, read_legend, recorded_gsd
+from landcover.io.raster import gdal_env
 
 
 @dataclass
@@ -123,10 +120,8 @@ def vectorize(
     legend = read_legend(classes_tif)
     conf_path = Path(confidence_tif) if confidence_tif else confidence_beside(classes_tif)
     result = VectorResult(out, layer or out.stem, confidence=conf_path)
-    import rasterio
-
     with (
-        rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB),
+        gdal_env(),
         StripReader(classes_tif, block_rows, "class raster") as reader,
     ):
         ground = Ground(reader.grid, gsd_m if gsd_m is not None else recorded_gsd(classes_tif))

@@ -25,12 +25,12 @@ from landcover.errors import InputError, LandcoverIOError, require_extra
 from landcover.gis.regions import RegionSet, ground_hectares, read_regions, to_crs
 from landcover.io.ground import is_georeferenced, row_pixel_areas
 from landcover.io.legend import legend_from_dataset
+from landcover.io.raster import gdal_env, open_raster
 
 log = logging.getLogger(__name__)
 
 # Pixels exactextract holds at once (class values, coverage, ground areas: ~25 bytes each).
 MAX_CELLS = 4_000_000
-GDAL_CACHE_MB = 64
 SHOWN_NAMES = 10
 
 
@@ -141,7 +141,7 @@ def zonal_table(
         else read_regions(regions, field=field, layer=layer)
     )
     try:
-        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path) as src:
+        with gdal_env(), open_raster(path) as src:
             _check_raster(src, path)
             legend = legend_from_dataset(src)
             if legend.num_classes == 0:

@@ -92,13 +92,3 @@ def write_areas_csv(path: str | Path, tables: dict[str, dict[str, Any]]) -> Path
             row = [table.get("image", stem), stem, c["name"], c["pixels"], f"{c['fraction']:.6f}"]
             writer.writerow([*row, ha, gsd, table["gsd_source"]])
     return atomic_write_bytes(path, buf.getvalue().encode("utf-8"))
-
-
-def recorded_gsd(path: Path) -> float | None:
-    """The GSD ``predict`` recorded in ``<stem>_areas.json`` beside ``<stem>_classes.tif``."""
-    stem = path.name.removesuffix(".tif").removesuffix("_classes")
-    sidecar = path.with_name(f"{stem}_areas.json")
-    if not sidecar.is_file():
-        return None
-    value = json.loads(sidecar.read_text()).get("gsd_m")
-    return None if value is None else float(value)

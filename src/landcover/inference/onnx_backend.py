@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
 from landcover.inference.onnx_meta import meta_from_metadata
 
 
@@ -42,7 +42,7 @@ class OnnxPredictor:
             )
         except Exception as e:  # noqa: BLE001 - onnxruntime raises its own untyped errors
             first = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
-            raise LandcoverError(f"not a readable ONNX model ({first})", self.path) from e
+            raise LandcoverIOError(f"not a readable ONNX model ({first})", self.path) from e
         props = self.session.get_modelmeta().custom_metadata_map
         self.meta = meta_from_metadata(props, self.path)
         inputs = self.session.get_inputs()

@@ -16,7 +16,7 @@ from pathlib import Path
 from landcover.errors import LandcoverError
 from landcover.inference.gsd import Gsd, estimate_gsd, known_gsd
 from landcover.io.atomic import prepare_output_dir
-from landcover.io.images import IMAGE_SUFFIXES
+from landcover.io.pictures import IMAGE_SUFFIXES
 from landcover.io.raster import RasterReader
 
 OUTPUT_SUFFIXES = ("_classes.tif", "_color.png", "_overlay.jpg", "_areas.json")

@@ -8,24 +8,29 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
+
+TEMP_SUFFIX = ".tmp"
+"""The final suffix of every temporary output file (see :func:`reserve_temp`)."""
+TEMP_NAME_WARNING = r".*(filename extension should be|non conformant file extension)"
+"""GDAL's warnings for a GeoPackage under a temporary name (not ``.gpkg``): ignore them."""
 
 
 def reserve_temp(path: str | Path) -> Path:
     """Create an empty temporary file beside ``path``, to be :func:`publish`-ed onto it.
 
-    It keeps the suffix of ``path`` (writers such as matplotlib pick the format from it).
+    Its name, ``.<name>.<random>.tmp`` (:data:`TEMP_SUFFIX`), is hidden and ends in ``.tmp``, so
+    that no glob for results (``*.json``, ``*_classes.tif``) ever matches a file still being
+    written; writers therefore name their format explicitly (``format="png"``, ``driver=``).
 
     Raises:
-        LandcoverError: when the folder of ``path`` is not writable.
+        LandcoverIOError: when the folder of ``path`` is not writable.
     """
     p = Path(path)
     try:
-        fd, tmp_name = tempfile.mkstemp(
-            prefix=f".{p.stem}.", suffix=f".tmp{p.suffix}", dir=p.parent
-        )
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{p.name}.", suffix=TEMP_SUFFIX, dir=p.parent)
     except OSError as e:
-        raise LandcoverError(f"cannot write here ({e.strerror})", p.parent) from e
+        raise LandcoverIOError(f"cannot write here ({e.strerror})", p.parent) from e
     os.close(fd)
     return Path(tmp_name)
 
@@ -48,7 +53,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     here (:class:`~landcover.io.raster.RasterWriter` uses the same two steps).
 
     Raises:
-        LandcoverError: when the folder of ``path`` is not writable.
+        LandcoverIOError: when the folder of ``path`` is not writable.
     """
     tmp = reserve_temp(path)
     try:
@@ -89,11 +94,11 @@ def prepare_output_dir(out: str | Path, outputs: Sequence[str], overwrite: bool 
     """
     p = Path(out)
     if p.exists() and not p.is_dir():
-        raise LandcoverError("output path is a file, not a folder", p)
+        raise LandcoverIOError("output path is a file, not a folder", p)
     try:
         p.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise LandcoverError(f"cannot create output folder ({e.strerror})", p) from e
+        raise LandcoverIOError(f"cannot create output folder ({e.strerror})", p) from e
     existing = sorted({f.name for pattern in outputs for f in p.glob(pattern) if f.is_file()})
     if existing and not overwrite:
         shown = ", ".join(existing[:5]) + (" ..." if len(existing) > 5 else "")
@@ -107,7 +112,7 @@ def prepare_output_dir(out: str | Path, outputs: Sequence[str], overwrite: bool 
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as e:
-        raise LandcoverError("output folder is not writable", p) from e
+        raise LandcoverIOError("output folder is not writable", p) from e
     return p
 
 
@@ -128,11 +133,11 @@ def prepare_output_file(out: str | Path, what: str, overwrite: bool = False) -> 
     """
     p = Path(out)
     if p.is_dir():
-        raise LandcoverError(f"is a folder; give the name of {what} to write", p)
+        raise LandcoverIOError(f"is a folder; give the name of {what} to write", p)
     if not p.parent.is_dir():
-        raise LandcoverError("output folder does not exist", p.parent)
+        raise LandcoverIOError("output folder does not exist", p.parent)
     if not os.access(p.parent, os.W_OK | os.X_OK):
-        raise LandcoverError("output folder is not writable", p.parent)
+        raise LandcoverIOError("output folder is not writable", p.parent)
     if p.exists() and not overwrite:
         raise LandcoverError("already exists; use --overwrite to replace it", p)
     return p

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from landcover.errors import require_extra
+from landcover.io.atomic import TEMP_NAME_WARNING
 
 GPKG_VERSION = "1.3"
 # GeoPackage's SQLite ``PRAGMA user_version`` for :data:`GPKG_VERSION` (1.3.0 -> 10300).
@@ -26,12 +27,16 @@ GPKG_USER_VERSION = 10300
 
 @contextmanager
 def quiet_pyogrio() -> Iterator[None]:
-    """Silence pyogrio's "Created N records" (logged at INFO for every write)."""
+    """Silence pyogrio's "Created N records" (logged at INFO for every write) and GDAL's warning
+    that a GeoPackage's temporary name (``.tmp``, see :func:`~landcover.io.atomic.reserve_temp`)
+    does not end in ``.gpkg``."""
     logger = logging.getLogger("pyogrio")
     level = logger.level
     logger.setLevel(max(level, logging.WARNING))
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", TEMP_NAME_WARNING)
+            yield
     finally:
         logger.setLevel(level)
 

@@ -22,7 +22,8 @@ from landcover.io.raster import open_raster
 
 SCHEMA_TAG = "LANDCOVER_SCHEMA"
 CLASSES_TAG = "LANDCOVER_CLASSES"
-MODEL_GSD_TAG = "LANDCOVER_MODEL_GSD"  # the model's metres per pixel, on predicted class rasters
+MODEL_GSD_TAG = "LANDCOVER_MODEL_GSD"
+"""The model's own GSD (metres per pixel), a tag ``predict`` writes on the class raster."""
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,13 @@ def read_legend(path: str | Path) -> Legend:
             return legend_from_dataset(src)
     except rasterio.errors.RasterioIOError as e:
         raise LandcoverIOError("cannot read this class raster", path) from e
+
+
+def recorded_gsd(path: Path) -> float | None:
+    """The GSD ``predict`` recorded in ``<stem>_areas.json`` beside ``<stem>_classes.tif``."""
+    stem = path.name.removesuffix(".tif").removesuffix("_classes")
+    sidecar = path.with_name(f"{stem}_areas.json")
+    if not sidecar.is_file():
+        return None
+    value = json.loads(sidecar.read_text()).get("gsd_m")
+    return None if value is None else float(value)

@@ -16,9 +16,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import rasterio
+from PIL import Image, UnidentifiedImageError
 
-from landcover.errors import LandcoverError
-from landcover.io.images import RASTER_SUFFIXES, check_file, open_picture, read_mask_rgb
+from landcover.errors import LandcoverError, LandcoverIOError
+from landcover.io.images import read_mask_rgb
+from landcover.io.pictures import RASTER_SUFFIXES, check_file, open_picture, short_error
+from landcover.io.raster import open_raster
 from landcover.schema import ClassSchema, EncodedMask
 
 log = logging.getLogger(__name__)
@@ -124,8 +128,6 @@ def _one_band(arr: np.ndarray, p: Path, schema_name: str) -> np.ndarray:
 
 def _read_pil_bands(p: Path) -> np.ndarray:
     """Pixel values of a Pillow image, ``(H, W)`` or ``(H, W, C)``, without conversion."""
-    from PIL import UnidentifiedImageError
-
     try:
         with open_picture(p) as im:
             im.load()
@@ -135,18 +137,16 @@ def _read_pil_bands(p: Path) -> np.ndarray:
     except LandcoverError:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
-        raise LandcoverError(f"not a readable image, or truncated ({_short(e)})", p) from e
+        raise LandcoverIOError(f"not a readable image, or truncated ({short_error(e)})", p) from e
 
 
 def _read_raster_bands(p: Path) -> np.ndarray:
     """Every band of a raster as ``(H, W)`` (one band) or ``(H, W, C)``."""
-    import rasterio
-
     try:
-        with rasterio.open(p) as src:
+        with open_raster(p) as src:
             data = src.read()
     except (rasterio.errors.RasterioError, OSError) as e:
-        raise LandcoverError(f"not a readable raster ({_short(e)})", p) from e
+        raise LandcoverIOError(f"not a readable raster ({short_error(e)})", p) from e
     return data[0] if data.shape[0] == 1 else np.moveaxis(data, 0, -1)
 
 
@@ -158,12 +158,8 @@ def is_single_channel(path: str | Path) -> bool:
     p = Path(path)
     try:
         if p.suffix.lower() in RASTER_SUFFIXES:
-            import rasterio
-
-            with rasterio.open(p) as src:
+            with open_raster(p) as src:
                 return bool(src.count == 1)
-        from PIL import Image
-
         with Image.open(p) as im:
             return im.mode in SINGLE_CHANNEL_MODES
     except Exception:  # noqa: BLE001 - a probe; the reader names the real problem
@@ -186,7 +182,3 @@ def far_from_palette(rgb: np.ndarray, schema: ClassSchema, sample: int = 10_000)
         colors[:, None, :].astype(np.float32) - schema.palette[None].astype(np.float32), axis=2
     )
     return float(counts[dist.min(axis=1) > schema.tolerance].sum() / counts.sum())
-
-
-def _short(e: BaseException) -> str:
-    return str(e).splitlines()[0][:160] if str(e) else type(e).__name__

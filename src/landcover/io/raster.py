@@ -3,7 +3,7 @@
 :class:`RasterReader` reads RGB windows (plus a validity mask) from GeoTIFFs through rasterio
 windows, so a scene never needs to fit in memory; JPEG/PNG are decoded whole by Pillow (fast)
 and sliced. 16-bit and float rasters are scaled to 8 bits by the same 2-98 % percentile rule
-as :func:`landcover.io.images.stretch_to_uint8`, with the limits measured once on a decimated
+as :func:`landcover.io.bands.stretch_to_uint8`, with the limits measured once on a decimated
 read of the whole scene so that every window is scaled alike. :class:`RasterWriter` writes a
 uint8 class GeoTIFF window by window with the input's CRS and transform, the schema's colour
 table and a nodata value, under a temporary name renamed on :meth:`RasterWriter.close`.
@@ -20,18 +20,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
+from rasterio.errors import NotGeoreferencedWarning
+from rasterio.windows import Window as RioWindow
 
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverIOError
 from landcover.io.atomic import publish, reserve_temp
-from landcover.io.bands import select_bands
+from landcover.io.bands import apply_stretch, select_bands, stretch_limits
 from landcover.io.ground import ground_gsd
-from landcover.io.images import (
-    RASTER_SUFFIXES,
-    apply_stretch,
-    check_file,
-    read_rgb,
-    stretch_limits,
-)
+from landcover.io.pictures import RASTER_SUFFIXES, check_file, read_picture
 from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
@@ -39,6 +36,8 @@ log = logging.getLogger(__name__)
 NODATA_LABEL = 255
 STRETCH_SAMPLE_SIDE = 1024
 OVERVIEW_MIN_SIDE = 256
+GDAL_CACHE_MB = 64
+"""GDAL's block cache (MB) under :func:`gdal_env`: memory stays bounded however large the scene."""
 
 
 @dataclass(frozen=True)
@@ -88,39 +87,28 @@ class RasterReader:
         self._src: Any = None
         self._array: np.ndarray | None = None
         self._limits: np.ndarray | None = None
-        self.reads: list[Window] = []
         if self.path.suffix.lower() in RASTER_SUFFIXES:
             self._open_raster(bands, stretch)
         else:
             self._open_picture()
 
     def _open_picture(self) -> None:
-        import rasterio
-        from rasterio.errors import NotGeoreferencedWarning
-
-        self._array = read_rgb(self.path)
+        self._array = read_picture(self.path, warn_grey=True)
         crs, transform = None, rasterio.Affine.identity()
         world = [self.path.with_suffix(s) for s in (".jgw", ".pgw", ".wld")]
         world.append(self.path.with_name(self.path.name + ".aux.xml"))
         if any(w.exists() for w in world):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                with rasterio.open(self.path) as src:
-                    crs, transform = src.crs, src.transform
+            with open_raster(self.path) as src:
+                crs, transform = src.crs, src.transform
         h, w = self._array.shape[:2]
         gsd = ground_gsd(crs, transform, w, h)
         self.info = RasterInfo(self.path, w, h, crs, transform, None, gsd, "uint8")
 
     def _open_raster(self, bands: Sequence[int] | None, stretch: tuple[float, float]) -> None:
-        import rasterio
-        from rasterio.errors import NotGeoreferencedWarning
-
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                self._src = rasterio.open(self.path)
+            self._src = open_raster(self.path)
         except rasterio.errors.RasterioIOError as e:
-            raise LandcoverError(
+            raise LandcoverIOError(
                 f"not a readable raster ({str(e).splitlines()[0]})", self.path
             ) from e
         src = self._src
@@ -174,12 +162,9 @@ class RasterReader:
 
     def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
         """Return the RGB pixels ``(h, w, 3)`` uint8 and validity ``(h, w)`` bool of ``window``."""
-        self.reads.append(window)
         if self._array is not None:
             rgb = self._array[window.slices]
             return rgb, np.ones(rgb.shape[:2], dtype=bool)
-        from rasterio.windows import Window as RioWindow
-
         rio_win = RioWindow(window.col, window.row, window.width, window.height)
         data = self._src.read(self._bands, window=rio_win)
         valid = self._valid(data)
@@ -231,9 +216,6 @@ class RasterWriter:
         tags: dict[str, str] | None = None,
         overviews: str | None = None,
     ) -> None:
-        import rasterio
-        from rasterio.errors import NotGeoreferencedWarning
-
         self.path = Path(path)
         self.overviews = overviews
         self.tmp = reserve_temp(self.path)
@@ -255,12 +237,10 @@ class RasterWriter:
         if nodata is not None:
             profile["nodata"] = nodata
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                self._dst = rasterio.open(self.tmp, "w", **profile)
+            self._dst = open_raster(self.tmp, "w", **profile)
         except (rasterio.errors.RasterioIOError, PermissionError) as e:
             self.tmp.unlink(missing_ok=True)
-            raise LandcoverError("cannot write here", self.path.parent) from e
+            raise LandcoverIOError("cannot write here", self.path.parent) from e
         if colormap is not None:
             self._dst.write_colormap(1, colormap)
         if tags:
@@ -268,8 +248,6 @@ class RasterWriter:
 
     def write(self, data: np.ndarray, window: Window, band: int = 1) -> None:
         """Write ``(h, w)`` pixels into ``band`` (1-based), or ``(C, h, w)``, at ``window``."""
-        from rasterio.windows import Window as RioWindow
-
         rio_win = RioWindow(window.col, window.row, window.width, window.height)
         if data.ndim == 2:
             self._dst.write(data, band, window=rio_win)
@@ -322,12 +300,15 @@ def class_colormap(palette: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
     return cmap
 
 
-def open_raster(path: str | Path) -> Any:
-    """Open a raster for reading with rasterio, quiet about a missing georeferencing (plain
-    pictures' maps have none, and every command handles that case itself)."""
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning
-
+def open_raster(path: str | Path, mode: str = "r", **profile: Any) -> Any:
+    """``rasterio.open``, quiet about a missing georeferencing (plain pictures' maps have none,
+    and every command handles that case itself): the one way rasters are opened here."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        return rasterio.open(path)
+        return rasterio.open(path, mode, **profile)
+
+
+def gdal_env() -> Any:
+    """The GDAL settings every raster command runs under (``with gdal_env(): ...``): a block
+    cache of :data:`GDAL_CACHE_MB`."""
+    return rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB)

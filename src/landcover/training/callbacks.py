@@ -67,7 +67,7 @@ class MetricsHistory(L.Callback):
         if hasattr(pl_module, "log_train_scores"):
             pl_module.log_train_scores()  # type: ignore[operator]  # runs before epoch end
         metrics = trainer.callback_metrics.items()
-        m = {k: float(v) for k, v in metrics if v.numel() == 1}  # type: ignore[operator]
+        m = {k: float(v) for k, v in metrics if v.numel() == 1}
         lr = trainer.optimizers[0].param_groups[0]["lr"] if trainer.optimizers else math.nan
         self.elapsed = time.monotonic() - (self._t0 or time.monotonic())
         row: dict[str, Any] = {"epoch": trainer.current_epoch + 1}

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
 
 #: Texts meaning "no value" for an option that may be null (YAML's ``null``/``~`` and ``none``).
 NULL_WORDS = ("null", "none", "~")
@@ -499,9 +499,9 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except FileNotFoundError as e:
-        raise LandcoverError("no such config file", p) from e
+        raise LandcoverIOError("no such config file", p) from e
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise LandcoverError(f"cannot read config ({' '.join(str(e).split())})", p) from e
+        raise LandcoverIOError(f"cannot read config ({' '.join(str(e).split())})", p) from e
     if doc is None:
         doc = {}
     if not isinstance(doc, dict):

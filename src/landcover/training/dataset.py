@@ -47,7 +47,7 @@ def load_pair(pair: Pair, schema: ClassSchema) -> tuple[np.ndarray, np.ndarray]:
     return image, labels
 
 
-class PairDataset(Dataset):
+class PairDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     """Image/mask pairs, decoded on demand or once into RAM (``cache``).
 
     Args:
@@ -136,7 +136,9 @@ def class_frequencies(dataset: PairDataset, num_classes: int) -> np.ndarray:
     return counts
 
 
-def channel_stats(dataset: PairDataset, max_images: int = 64) -> tuple[tuple, tuple]:
+def channel_stats(
+    dataset: PairDataset, max_images: int = 64
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per-channel mean and std of pixel values / 255 over up to ``max_images`` images."""
     idx = np.linspace(0, len(dataset) - 1, min(max_images, len(dataset))).astype(int)
     s = np.zeros(3)

@@ -67,20 +67,24 @@ class SegmentationModule(L.LightningModule):
         """Logits ``(N, K, H, W)`` for ``uint8`` images."""
         return self.model(self.normalize(images))
 
-    def _step(self, batch: tuple[torch.Tensor, torch.Tensor], cm: MulticlassConfusionMatrix):
+    def _step(
+        self, batch: tuple[torch.Tensor, torch.Tensor], cm: MulticlassConfusionMatrix
+    ) -> torch.Tensor:
         images, labels = batch
         logits = self(images)
         loss = self.loss_fn(logits.float(), labels)
         cm.update(logits.detach().argmax(1), labels)
         return loss
 
-    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int):
+    def training_step(
+        self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int
+    ) -> torch.Tensor:
         loss = self._step(batch, self.train_cm)
         n = batch[0].shape[0]
         self.log("train_loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=n)
         return loss
 
-    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int):
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
         loss = self._step(batch, self.val_cm)
         self.log("val_loss", loss, on_epoch=True, prog_bar=True, batch_size=batch[0].shape[0])
 
@@ -193,7 +197,7 @@ class SumLoss(nn.Module):
 
     def forward(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Sum of the parts."""
-        return sum(p(logits, labels) for p in self.parts)  # type: ignore[return-value]
+        return sum(p(logits, labels) for p in self.parts)
 
 
 def _finite(v: float) -> float:

@@ -405,7 +405,9 @@ def make_loaders(
     return train_loader, val_loader, train_set
 
 
-def resolve_normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tuple]:
+def resolve_normalization(
+    cfg: TrainConfig, train_set: Any
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """``(mean, std)`` for the model input, per ``cfg.normalize``.
 
     ``auto``: when fine-tuning (``init_checkpoint``), the checkpoint's own normalisation (its
@@ -413,8 +415,8 @@ def resolve_normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tupl
     ImageNet weights, ImageNet statistics for other ImageNet encoders); else the training data's
     statistics.
     """
+    from landcover.models.names import parse_name
     from landcover.models.pretrained import HALF, IMAGENET_MEAN, IMAGENET_STD, preprocessing_for
-    from landcover.models.registry import parse_name
     from landcover.training.dataset import channel_stats
 
     if cfg.normalize == "imagenet":
@@ -494,7 +496,7 @@ def init_weights(model: Any, cfg: TrainConfig, schema: ClassSchema) -> None:
     A checkpoint of another class schema gives all but the head
     (:func:`~landcover.training.finetune.init_from_checkpoint`).
     """
-    from landcover.models.registry import parse_name
+    from landcover.models.names import parse_name
 
     if cfg.init_checkpoint:
         from landcover.training.finetune import init_from_checkpoint

@@ -46,5 +46,5 @@ def plot_curves(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
         if ax.get_legend_handles_labels()[0]:  # an empty panel gets no (warning) legend
             ax.legend()
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100)
+        fig.savefig(tmp, format=Path(path).suffix.lstrip(".") or "png", dpi=100)
     return Path(path)
