@@ -25,6 +25,7 @@ from landcover.batch.records import (
     remove_stale_temps,
     write_record,
 )
+from landcover.batch.stac_input import expand_stac, with_sources, write_sources
 from landcover.errors import LandcoverError
 from landcover.inference.areas import write_areas_csv
 from landcover.inference.gsd import Gsd
@@ -37,6 +38,7 @@ from landcover.inference.predict import (
     output_stems,
     predict_file,
 )
+from landcover.io.remote import display, input_path
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +97,7 @@ def record_outcome(
         to_cog(classes)  # overviews for large areas; pixels, colours and legend kept
     record = {
         "stem": stem,
-        "input": str(path),
+        "input": display(path),
         "outputs": [p.name for p in scene.outputs],
         "areas": scene.areas,
         "gsd_m": scene.gsd.metres,
@@ -109,7 +111,7 @@ def record_outcome(
 
 def _failed(folder: RunFolder, stem: str, path: str, reason: str) -> dict[str, Any]:
     log.error("%s: %s", path, reason)
-    record = {"stem": stem, "input": str(path), "reason": reason}
+    record = {"stem": stem, "input": display(path), "reason": reason}
     write_record(folder, "failed", stem, record)
     return record
 
@@ -133,12 +135,14 @@ def predict_many(
     overwrite: bool = False,
     progress: bool = True,
     split_pixels: int | None = None,
+    asset: str | None = None,
     **options: Any,
 ) -> BatchResult:
     """Map every image among ``inputs`` into ``out``, skipping scenes already done there.
 
     Args:
-        inputs: image files or folders.
+        inputs: image files or folders, URLs of rasters (:mod:`landcover.io.remote`), STAC
+            Items, ItemCollections or catalogs (:mod:`landcover.batch.stac_input`).
         out: the run folder (resumed when it holds a run with the same model and options).
         model: the model to use (default: the bundled one, precision by CPU).
         predictor: ``model`` already opened here (else it is opened once, here and on each
@@ -149,12 +153,14 @@ def predict_many(
         progress: progress bars.
         split_pixels: on Dask, a scene of more pixels is mapped in parts by several workers
             (same result, pixel for pixel); default 100 M.
+        asset: the STAC inputs' asset to map (default: their RGB ``visual`` asset).
         options: :func:`~landcover.inference.predict.predict_file` options.
 
     Returns:
         Every done scene of the run (this time and before) and this run's failures.
     """
     spec = model or ModelSpec()
+    inputs, sources = expand_stac(inputs, asset)
     files = expand_inputs(inputs)
     stems = output_stems(files)
     predictor = predictor if predictor is not None else spec.load()
@@ -163,6 +169,7 @@ def predict_many(
     fp = fingerprint(getattr(predictor, "path", None), fp_options)
     inputs_by_stem = {stems[f]: str(f) for f in files}
     folder = claim_run(out, fp, inputs_by_stem, OUTPUT_PATTERNS, overwrite)
+    write_sources(folder.records, {stems[input_path(s.image)]: s for s in sources})
     remove_stale_temps(folder.path)
     todo = [f for f in files if not is_done(folder, stems[f])]
     if len(todo) < len(files):
@@ -194,7 +201,8 @@ def write_catalog(folder: RunFolder, stems: Sequence[str]) -> list[Path]:
     if not rasters:
         return []
     vrts = build_vrt(rasters, folder.path, overwrite=True)
-    stac = write_stac(folder.path, [scene_info(p) for p in rasters], overwrite=True)
+    scenes = with_sources(folder.records, [scene_info(p) for p in rasters])
+    stac = write_stac(folder.path, scenes, overwrite=True)
     return [*vrts, stac]
 
 

@@ -34,7 +34,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "inputs",
         nargs="*",
         metavar="INPUT",
-        help="image files or folders of images (none with --sample)",
+        help="image files or folders of images; URLs of rasters (https://, s3://, gs://, "
+        "az:// or GDAL /vsi... paths: read window by window with range requests, credentials "
+        "from the environment); STAC Items, ItemCollections or catalogs (.json, path or URL) "
+        "(none with --sample)",
+    )
+    p.add_argument(
+        "--asset",
+        metavar="KEY",
+        help="the asset of STAC inputs' Items to map (default: the RGB 'visual' asset)",
     )
     p.add_argument(
         "--sample",
@@ -165,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
         probabilities=args.probabilities,
         alpha=args.alpha,
         batch_size=args.batch_size,
+        asset=args.asset,
         **gis,
     )
     print(summary_table(result))

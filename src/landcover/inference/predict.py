@@ -50,6 +50,7 @@ from landcover.io.raster import (
     RasterWriter,
     class_colormap,
 )
+from landcover.io.remote import check_remotes, input_path, is_remote
 from landcover.io.windows import Window
 from landcover.schema import count_labels
 
@@ -117,9 +118,12 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
     except the masks of a labelled dataset (``<name>_mask.*`` beside ``<name>_sat.*``).
     """
     files: list[Path] = []
+    check_remotes([item for item in inputs if is_remote(item)])  # before any work
     for item in inputs:
-        p = Path(item)
-        if p.is_dir():
+        p = input_path(item)  # a URL as the Path of its GDAL name (landcover.io.remote)
+        if is_remote(p):
+            files.append(p)
+        elif p.is_dir():
             found = sorted(
                 f
                 for f in p.iterdir()

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import LandcoverError
+from landcover.io.remote import input_path, is_remote
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,10 @@ IMAGE_SUFFIXES = PIL_SUFFIXES | RASTER_SUFFIXES
 
 
 def check_file(path: str | Path) -> Path:
-    """Return ``path`` if it is a non-empty readable file, else raise a clear error."""
+    """Return ``path`` if it is a non-empty readable file, else raise a clear error (a remote
+    raster is returned as it is: :func:`~landcover.io.remote.check_remote` checks it)."""
+    if is_remote(path):
+        return input_path(path)
     p = Path(path)
     if not p.exists():
         raise LandcoverError("no such file", p)

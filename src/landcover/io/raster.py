@@ -32,6 +32,7 @@ from landcover.io.images import (
     select_bands,
     stretch_limits,
 )
+from landcover.io.remote import display, gdal_path, is_remote, remote_env
 from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
@@ -88,7 +89,13 @@ class RasterReader:
         self._array: np.ndarray | None = None
         self._limits: np.ndarray | None = None
         self.reads: list[Window] = []
-        if self.path.suffix.lower() in RASTER_SUFFIXES:
+        import rasterio
+
+        # A remote raster is read inside GDAL's remote options for as long as it is open.
+        self._env = rasterio.Env(**remote_env()) if is_remote(self.path) else None
+        if self._env is not None:
+            self._env.__enter__()
+        if self.path.suffix.lower() in RASTER_SUFFIXES or self._env is not None:
             self._open_raster(bands, stretch)
         else:
             self._open_picture()
@@ -117,10 +124,11 @@ class RasterReader:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                self._src = rasterio.open(self.path)
+                self._src = rasterio.open(gdal_path(self.path))
         except rasterio.errors.RasterioIOError as e:
+            self.close()
             raise LandcoverError(
-                f"not a readable raster ({str(e).splitlines()[0]})", self.path
+                f"not a readable raster ({str(e).splitlines()[0]})", display(self.path)
             ) from e
         src = self._src
         self._bands = select_bands(src.count, bands, self.path)
@@ -188,6 +196,9 @@ class RasterReader:
         if self._src is not None:
             self._src.close()
             self._src = None
+        if self._env is not None:
+            self._env.__exit__(None, None, None)
+            self._env = None
 
     def __enter__(self) -> RasterReader:
         return self

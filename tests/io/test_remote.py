@@ -1,0 +1,157 @@
+"""Remote rasters as inputs: URLs to GDAL names, and runs against real servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio import Affine
+from rasterio.shutil import copy as rio_copy
+
+from landcover.batch.runner import ModelSpec, predict_many
+from landcover.errors import LandcoverError, LandcoverIOError
+from landcover.io.remote import check_remote, display, gdal_path, input_path, is_remote
+from tests.inference.conftest import coded_image, make_onnx, write_geotiff
+from tests.remote_servers import RangeServer, moto_s3
+
+ORIGIN = Affine(0.5, 0.0, 500000.0, 0.0, -0.5, 4000000.0)
+
+
+def write_cog(path: Path, height: int, width: int, seed: int = 0, blocksize: int = 256) -> Path:
+    """A georeferenced RGB COG (DEFLATE, overviews by average) of :func:`coded_image` pixels."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plain = write_geotiff(
+        path.with_suffix(".plain.tif"),
+        np.moveaxis(coded_image(height, width, seed), -1, 0),
+        transform=ORIGIN,
+    )
+    rio_copy(
+        plain,
+        path,
+        driver="COG",
+        blocksize=blocksize,
+        compress="DEFLATE",
+        overview_resampling="average",
+    )
+    plain.unlink()
+    return path
+
+
+def _classes(out: Path) -> dict[str, np.ndarray]:
+    result = {}
+    for p in sorted(out.glob("*_classes.tif")):
+        with rasterio.open(p) as src:
+            result[p.name] = src.read(1)
+    return result
+
+
+@pytest.fixture
+def model(tmp_path: Path) -> ModelSpec:
+    return ModelSpec(str(make_onnx(tmp_path / "tiny.onnx")))
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[RangeServer]:
+    root = tmp_path / "www"
+    root.mkdir()
+    with RangeServer(root) as server:
+        yield server
+
+
+@pytest.mark.parametrize(
+    ("given", "gdal", "shown"),
+    [
+        ("https://h.org/a/b.tif", "/vsicurl/https://h.org/a/b.tif", "https://h.org/a/b.tif"),
+        ("s3://bucket/k/x.tif", "/vsis3/bucket/k/x.tif", "s3://bucket/k/x.tif"),
+        ("gs://bucket/x.tif", "/vsigs/bucket/x.tif", "gs://bucket/x.tif"),
+        ("az://container/x.tif", "/vsiaz/container/x.tif", "az://container/x.tif"),
+        ("/vsizip//data/a.zip/x.tif", "/vsizip//data/a.zip/x.tif", "/vsizip//data/a.zip/x.tif"),
+    ],
+)
+def test_urls_become_gdal_paths_and_back(given: str, gdal: str, shown: str) -> None:
+    assert is_remote(given) and gdal_path(given) == gdal
+    carried = input_path(given)  # pathlib folds "https://" to "https:/" ...
+    assert carried.name == Path(gdal).name and carried.stem == Path(gdal).stem
+    assert gdal_path(carried) == gdal.replace("/vsizip//", "/vsizip/")  # ... GDAL gets it back
+    assert display(carried) == shown.replace("/vsizip//", "/vsizip/")
+    assert not is_remote("scene.tif") and not is_remote(Path("/data/vsi/x.tif"))
+
+
+def test_http_cog_maps_as_the_local_file_pixel_for_pixel(
+    tmp_path: Path, served: RangeServer, model: ModelSpec
+) -> None:
+    for folder in ("a", "b"):  # the same file name in two "folders" of the server
+        write_cog(served.root / folder / "scene.tif", 300, 260, seed=ord(folder))
+    urls = [served.url("a/scene.tif"), served.url("b/scene.tif")]
+    local = [served.root / "a/scene.tif", served.root / "b/scene.tif"]
+    predict_many(local, tmp_path / "local", model=model, progress=False)
+    remote = predict_many(urls, tmp_path / "remote", model=model, progress=False)
+    assert not remote.failures and sorted(s.stem for s in remote.scenes) == ["a_scene", "b_scene"]
+    a, b = _classes(tmp_path / "local"), _classes(tmp_path / "remote")
+    assert sorted(a) == sorted(b) == ["a_scene_classes.tif", "b_scene_classes.tif"]
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    record = (tmp_path / "remote/.landcover/done/a_scene.json").read_text()
+    assert f'"input": "{urls[0]}"' in record
+
+
+def test_mapping_a_cog_reads_its_full_resolution_tiles_once_never_the_overviews(
+    tmp_path: Path, served: RangeServer, model: ModelSpec
+) -> None:
+    cog = write_cog(served.root / "big.tif", 1024, 1024)
+    with rasterio.open(cog) as src:
+        level0 = sum(src.block_size(1, *ij) for ij, _ in src.block_windows(1))
+    size = cog.stat().st_size
+    result = predict_many([served.url("big.tif")], tmp_path / "out", model=model, progress=False)
+    assert not result.failures
+    sent = served.sent["big.tif"]
+    # Every full-resolution tile is needed once (the map covers the scene); the header and
+    # GDAL's read-ahead add a little; the overviews (a quarter of the file) are never fetched.
+    assert level0 <= sent <= level0 * 1.05 + 64 * 1024, (sent, level0, size)
+    assert sent < 0.8 * size
+    print(f"\nbytes sent {sent} of {size} in the file ({sent / size:.0%}); level 0 = {level0}")
+
+
+def test_bad_urls_are_one_line_before_any_work(
+    tmp_path: Path, served: RangeServer, model: ModelSpec
+) -> None:
+    write_cog(served.root / "ok.tif", 64, 64)
+    with pytest.raises(LandcoverIOError) as e:
+        predict_many([served.url("ok.tif"), served.url("gone.tif")], tmp_path / "o", model=model)
+    assert str(e.value) == f"{served.url('gone.tif')}: not found (HTTP 404)"
+    assert not (tmp_path / "o").exists()  # refused before the run folder was made
+    with RangeServer(served.root, ranges=False) as plain:
+        with pytest.raises(LandcoverIOError, match="does not support range requests") as e:
+            check_remote(plain.url("ok.tif"))
+        assert str(e.value).startswith(plain.url("ok.tif") + ": ")
+    with pytest.raises(LandcoverIOError, match="cannot reach the server"):
+        check_remote(served.url("ok.tif").replace(str(served.port), "1"))
+    (served.root / "not.tif").write_bytes(b"no raster")
+    with pytest.raises(LandcoverError, match="not a readable remote raster") as e:
+        check_remote(served.url("not.tif"))
+    assert "\n" not in str(e.value)
+
+
+def test_s3_cog_maps_as_the_local_file(
+    tmp_path: Path, model: ModelSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("moto")
+    server, s3 = moto_s3(monkeypatch)
+    try:
+        cog = write_cog(tmp_path / "scene.tif", 200, 180)
+        s3.create_bucket(Bucket="maps")
+        s3.upload_file(str(cog), "maps", "tiles/scene.tif")
+        predict_many([cog], tmp_path / "local", model=model, progress=False)
+        there = predict_many(
+            ["s3://maps/tiles/scene.tif"], tmp_path / "s3", model=model, progress=False
+        )
+        assert not there.failures and [s.stem for s in there.scenes] == ["scene"]
+        a, b = _classes(tmp_path / "local"), _classes(tmp_path / "s3")
+        assert list(a) == list(b) == ["scene_classes.tif"]
+        assert np.array_equal(a["scene_classes.tif"], b["scene_classes.tif"])
+        with pytest.raises(LandcoverIOError, match="s3://maps/tiles/none.tif: not found"):
+            check_remote("s3://maps/tiles/none.tif")
+    finally:
+        server.stop()
