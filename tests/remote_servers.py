@@ -1,70 +1,104 @@
 """Real servers on 127.0.0.1 for the remote-input tests: HTTP with Range, and S3 (moto).
 
-:class:`RangeServer` serves a folder over HTTP/1.1 from a thread, answers ``Range: bytes=a-b``
-with ``206 Partial Content`` (or ignores it, ``ranges=False``, as a server without range support
-does), counts the bytes of file content it sends per file, and can be killed: ``die_when`` is a
-predicate on ``(file name, first byte asked)`` that, when true for a request, drops that
-connection and shuts the server down, as a server that dies mid-run.
+Each server runs in its own process, as a real one does: rasterio holds the GIL while GDAL
+opens a dataset, so a server thread in the test's own process would never answer it.
+
+:class:`RangeServer` serves a folder over HTTP/1.1 (``python -m tests.remote_servers ROOT``):
+``Range: bytes=a-b`` gets ``206 Partial Content`` (or is ignored, ``ranges=False``, as by a
+server without range support); the bytes of file content sent per file are counted
+(``GET /__sent__`` returns them as JSON); ``die=(name, offset)`` makes the process exit at
+once, without answering, on the first request for file ``name`` that starts at or beyond
+byte ``offset``: a server that dies mid-run, once the scenes' headers have been read.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from collections import Counter
-from collections.abc import Callable
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"test server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"no test server on port {port}")
+
 
 class RangeServer:
-    """A threaded HTTP server of ``root`` on 127.0.0.1 (``port`` 0: any free one)."""
+    """An HTTP server of ``root`` on 127.0.0.1 in a child process (see module doc)."""
 
-    def __init__(self, root: Path, port: int = 0, ranges: bool = True) -> None:
+    def __init__(
+        self,
+        root: Path,
+        port: int | None = None,
+        ranges: bool = True,
+        die: tuple[str, int] | None = None,
+    ) -> None:
         self.root = root
-        self.ranges = ranges
-        self.sent: Counter[str] = Counter()
-        self.requests: Counter[str] = Counter()
-        self.die_when: Callable[[str, int], bool] | None = None
-        self.dead = threading.Event()
-        self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
-        self._httpd.daemon_threads = True
-        self.port = self._httpd.server_address[1]
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+        self.port = port or free_port()
+        cmd = [sys.executable, "-m", "tests.remote_servers", str(root), str(self.port)]
+        if not ranges:
+            cmd.append("--no-ranges")
+        if die is not None:
+            cmd += ["--die", f"{die[0]}:{die[1]}"]
+        self.proc = subprocess.Popen(cmd, cwd=REPO)
+        _wait_for(self.port, self.proc)
 
     def url(self, name: str) -> str:
         """The URL of a file of ``root``."""
         return f"http://127.0.0.1:{self.port}/{name}"
 
-    def count(self, name: str, nbytes: int) -> None:
-        """Add ``nbytes`` sent of file ``name``."""
-        with self._lock:
-            self.sent[name] += nbytes
-            self.requests[name] += 1
+    def sent(self) -> Counter[str]:
+        """Bytes of file content sent so far, per file name."""
+        with urllib.request.urlopen(self.url("__sent__")) as answer:
+            return Counter(json.loads(answer.read()))
 
     def stop(self) -> None:
-        """Stop serving and close the listening socket (new connections are refused)."""
-        self.dead.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        """Kill the server (new connections are refused)."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
 
     def __enter__(self) -> RangeServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if not self.dead.is_set():
-            self.stop()
+        self.stop()
 
 
-def _handler(server: RangeServer) -> type[SimpleHTTPRequestHandler]:
+def _handler(root: Path, ranges: bool, die: tuple[str, int] | None) -> type[Any]:
+    sent: Counter[str] = Counter()
+    lock = threading.Lock()
+
     class Handler(SimpleHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, directory=str(server.root), **kwargs)
 
         def log_message(self, *args: Any) -> None:  # quiet
             pass
@@ -77,56 +111,99 @@ def _handler(server: RangeServer) -> type[SimpleHTTPRequestHandler]:
 
         def _answer(self, body: bool) -> None:
             name = self.path.lstrip("/").split("?")[0]
-            path = server.root / name
+            if name == "__sent__":
+                with lock:
+                    self._send(200, json.dumps(sent).encode(), "application/json", body)
+                return
+            path = root / name
             if not path.is_file():
                 self.send_error(404)
                 return
             data = path.read_bytes()
-            start, end = 0, len(data) - 1
             asked = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", ""))
-            if server.die_when is not None and server.die_when(name, int(asked[1]) if asked else 0):
-                self.close_connection = True
-                threading.Thread(target=server.stop, daemon=True).start()
+            if die is not None and name == die[0] and asked and int(asked[1]) >= die[1]:
+                os._exit(1)  # dies mid-run, this request unanswered
+            if not (ranges and asked):
+                self._send(200, data, "image/tiff", body, name)
                 return
-            partial = server.ranges and asked is not None
-            if partial:
-                start = int(asked[1])
-                end = min(int(asked[2]) if asked[2] else end, end)
-            self.send_response(206 if partial else 200)
-            self.send_header("Content-Type", "image/tiff")
-            self.send_header("Content-Length", str(end - start + 1))
-            if partial:
-                self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
-            if server.ranges:
+            start, end = int(asked[1]), min(int(asked[2] or len(data) - 1), len(data) - 1)
+            extra = {"Content-Range": f"bytes {start}-{end}/{len(data)}"}
+            self._send(206, data[start : end + 1], "image/tiff", body, name, extra)
+
+        def _send(
+            self,
+            status: int,
+            data: bytes,
+            kind: str,
+            body: bool,
+            name: str | None = None,
+            extra: dict[str, str] | None = None,
+        ) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            if ranges:
                 self.send_header("Accept-Ranges", "bytes")
+            for k, v in (extra or {}).items():
+                self.send_header(k, v)
             self.end_headers()
             if body:
-                self.wfile.write(data[start : end + 1])
-                server.count(name, end - start + 1)
+                self.wfile.write(data)
+                if name is not None:
+                    with lock:
+                        sent[name] += len(data)
 
     return Handler
 
 
-def moto_s3(monkeypatch: Any) -> Any:
-    """A moto S3 server on 127.0.0.1 and GDAL/boto3 pointed at it with dummy keys; returns
-    ``(server, boto3 client)``; call ``server.stop()`` at the end."""
-    import boto3
-    from moto.server import ThreadedMotoServer
+class S3Server:
+    """A moto S3-compatible server on 127.0.0.1 in a child process, with GDAL's and boto3's
+    settings for it (dummy keys, path-style, plain HTTP) set through ``monkeypatch``."""
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    env = {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": "us-east-1",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_S3_ENDPOINT": f"{host}:{port}",
-        "AWS_HTTPS": "NO",
-        "AWS_VIRTUAL_HOSTING": "FALSE",
-        "AWS_NO_SIGN_REQUEST": "NO",
-    }
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    client = boto3.client("s3", endpoint_url=f"http://{host}:{port}", region_name="us-east-1")
-    return server, client
+    def __init__(self, monkeypatch: Any) -> None:
+        import boto3
+
+        self.port = free_port()
+        cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for(self.port, self.proc)
+        env = {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_S3_ENDPOINT": f"127.0.0.1:{self.port}",
+            "AWS_HTTPS": "NO",
+            "AWS_VIRTUAL_HOSTING": "FALSE",
+        }
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        self.client = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{self.port}")
+
+    def __enter__(self) -> S3Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def main() -> None:
+    """``python -m tests.remote_servers ROOT PORT [--no-ranges] [--die NAME:OFFSET]``."""
+    p = argparse.ArgumentParser()
+    p.add_argument("root", type=Path)
+    p.add_argument("port", type=int)
+    p.add_argument("--no-ranges", action="store_true")
+    p.add_argument("--die")
+    a = p.parse_args()
+    die = None
+    if a.die:
+        name, offset = a.die.rsplit(":", 1)
+        die = (name, int(offset))
+    server = ThreadingHTTPServer(("127.0.0.1", a.port), _handler(a.root, not a.no_ranges, die))
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

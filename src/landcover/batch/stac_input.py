@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.error import HTTPError
 from urllib.parse import urljoin, urlparse
 
 import pystac
@@ -28,6 +29,7 @@ from pystac.errors import STACError, STACTypeError
 from landcover.batch.stac import SceneInfo
 from landcover.errors import InputError, LandcoverIOError
 from landcover.io.atomic import write_text_atomic
+from landcover.io.remote import http_reason
 
 SOURCES_FILE = "stac_sources.json"
 DEFAULT_ASSETS = ("visual", "rgb", "image")
@@ -112,8 +114,10 @@ def _load(location: str) -> Any:
         return json.loads(pystac.StacIO.default().read_text(location))
     except json.JSONDecodeError as e:
         raise InputError(f"not valid JSON ({e})", location) from e
-    except Exception as e:  # pystac's reader raises urllib's and OS errors as they come
-        raise LandcoverIOError(f"cannot read ({_short(e)})", location) from e
+    except Exception as e:  # pystac's reader wraps urllib's and OS errors in plain Exception
+        cause = e.__cause__ or e.__context__
+        reason = http_reason(cause.code) if isinstance(cause, HTTPError) else _short(cause or e)
+        raise LandcoverIOError(f"cannot read ({reason})", location) from e
 
 
 def _items(data: dict[str, Any], kind: str, location: str) -> list[pystac.Item]:

@@ -122,7 +122,7 @@ def _probe_range(url: str) -> None:
         with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT_S) as answer:
             status = answer.status
     except urllib.error.HTTPError as e:
-        raise LandcoverIOError(_http_reason(e.code), url) from e
+        raise LandcoverIOError(http_reason(e.code), url) from e
     except (urllib.error.URLError, OSError) as e:
         reason = getattr(e, "reason", e)
         raise LandcoverIOError(f"cannot reach the server ({reason})", url) from e
@@ -135,7 +135,8 @@ def _probe_range(url: str) -> None:
         )
 
 
-def _http_reason(code: int) -> str:
+def http_reason(code: int) -> str:
+    """An HTTP error status in words (what to do about 401/403)."""
     if code == 404:
         return "not found (HTTP 404)"
     if code in (401, 403):
@@ -151,11 +152,11 @@ def _reason(message: str) -> str:
     first = message.splitlines()[0] if message else "cannot open"
     code = re.search(r"HTTP (?:response )?code:? ?(\d{3})", message)
     if code:
-        return _http_reason(int(code.group(1)))
+        return http_reason(int(code.group(1)))
     if "does not exist" in message or "No such file" in message:
         return "not found"
     if "Access Denied" in message or "AccessDenied" in message or "403" in message:
-        return _http_reason(403)
+        return http_reason(403)
     return f"not a readable remote raster ({first[:160]})"
 
 
