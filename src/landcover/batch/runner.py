@@ -110,7 +110,7 @@ def record_outcome(
 
 
 def _failed(folder: RunFolder, stem: str, path: str, reason: str) -> dict[str, Any]:
-    log.error("%s: %s", path, reason)
+    log.error("%s: %s", display(path), reason)
     record = {"stem": stem, "input": display(path), "reason": reason}
     write_record(folder, "failed", stem, record)
     return record

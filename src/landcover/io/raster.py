@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
 from landcover.io.atomic import publish, reserve_temp
 from landcover.io.ground import ground_gsd
 from landcover.io.images import (
@@ -179,10 +179,14 @@ class RasterReader:
         if self._array is not None:
             rgb = self._array[window.slices]
             return rgb, np.ones(rgb.shape[:2], dtype=bool)
+        import rasterio
         from rasterio.windows import Window as RioWindow
 
         rio_win = RioWindow(window.col, window.row, window.width, window.height)
-        data = self._src.read(self._bands, window=rio_win)
+        try:
+            data = self._src.read(self._bands, window=rio_win)
+        except rasterio.errors.RasterioIOError as e:  # a remote read failed after its retries
+            raise LandcoverIOError(f"read failed ({_innermost(e)})", display(self.path)) from e
         valid = self._valid(data)
         if self._limits is not None:
             data = apply_stretch(data, self._limits)
@@ -287,6 +291,13 @@ class RasterWriter:
             self._dst.close()
         finally:
             self.tmp.unlink(missing_ok=True)
+
+
+def _innermost(e: BaseException) -> str:
+    """The first line of the innermost cause of a chained error (GDAL's own message)."""
+    while e.__cause__ is not None:
+        e = e.__cause__
+    return (str(e).splitlines() or [type(e).__name__])[0][:200]
 
 
 def class_colormap(palette: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
