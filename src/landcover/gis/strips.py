@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import InputError, LandcoverIOError
+from landcover.io.raster import open_raster
 
 BLOCK_PIXELS = 1 << 23  # 8 M pixels a strip: ~150 MB of working arrays at most
 INVALID = -1
@@ -66,7 +67,7 @@ class StripReader:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                self._src = rasterio.open(self.path)
+                self._src = open_raster(self.path)
         except rasterio.errors.RasterioIOError as e:
             raise LandcoverIOError(f"cannot read this {what}", self.path) from e
         src = self._src

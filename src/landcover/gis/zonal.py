@@ -25,6 +25,7 @@ from landcover.errors import InputError, LandcoverIOError, require_extra
 from landcover.gis.regions import RegionSet, ground_hectares, read_regions, to_crs
 from landcover.io.ground import is_georeferenced, row_pixel_areas
 from landcover.io.legend import legend_from_dataset
+from landcover.io.raster import open_raster
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ def zonal_table(
         else read_regions(regions, field=field, layer=layer)
     )
     try:
-        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), rasterio.open(path) as src:
+        with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), open_raster(path) as src:
             _check_raster(src, path)
             legend = legend_from_dataset(src)
             if legend.num_classes == 0:

@@ -32,7 +32,7 @@ from landcover.io.images import (
     select_bands,
     stretch_limits,
 )
-from landcover.io.remote import display, gdal_path, is_remote, remote_env
+from landcover.io.remote import display, is_remote, open_remote
 from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
@@ -89,13 +89,7 @@ class RasterReader:
         self._array: np.ndarray | None = None
         self._limits: np.ndarray | None = None
         self.reads: list[Window] = []
-        import rasterio
-
-        # A remote raster is read inside GDAL's remote options for as long as it is open.
-        self._env = rasterio.Env(**remote_env()) if is_remote(self.path) else None
-        if self._env is not None:
-            self._env.__enter__()
-        if self.path.suffix.lower() in RASTER_SUFFIXES or self._env is not None:
+        if self.path.suffix.lower() in RASTER_SUFFIXES or is_remote(self.path):
             self._open_raster(bands, stretch)
         else:
             self._open_picture()
@@ -119,14 +113,10 @@ class RasterReader:
 
     def _open_raster(self, bands: Sequence[int] | None, stretch: tuple[float, float]) -> None:
         import rasterio
-        from rasterio.errors import NotGeoreferencedWarning
 
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", NotGeoreferencedWarning)
-                self._src = rasterio.open(gdal_path(self.path))
+            self._src = open_raster(self.path)
         except rasterio.errors.RasterioIOError as e:
-            self.close()
             raise LandcoverError(
                 f"not a readable raster ({str(e).splitlines()[0]})", display(self.path)
             ) from e
@@ -200,9 +190,6 @@ class RasterReader:
         if self._src is not None:
             self._src.close()
             self._src = None
-        if self._env is not None:
-            self._env.__exit__(None, None, None)
-            self._env = None
 
     def __enter__(self) -> RasterReader:
         return self
@@ -310,10 +297,13 @@ def class_colormap(palette: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
 
 def open_raster(path: str | Path) -> Any:
     """Open a raster for reading with rasterio, quiet about a missing georeferencing (plain
-    pictures' maps have none, and every command handles that case itself)."""
+    pictures' maps have none, and every command handles that case itself); a remote raster
+    (URL, ``/vsi...``) through :func:`~landcover.io.remote.open_remote`."""
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning
 
+    if is_remote(path):  # a URL or /vsi path (landcover.io.remote)
+        return open_remote(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         return rasterio.open(path)

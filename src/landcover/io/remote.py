@@ -2,13 +2,15 @@
 
 GDAL (through rasterio) reads Cloud-Optimized GeoTIFFs by HTTP range requests, window by
 window, so a remote scene is never downloaded whole. A remote input is carried through the
-pipeline as the :class:`~pathlib.Path` of its GDAL name (``/vsicurl/https://host/a.tif``,
-``/vsis3/bucket/a.tif``): its ``name``, ``stem`` and parent folders are the URL path's, so
-output names follow the same rules as for files. pathlib folds the ``//`` after ``https:``;
-:func:`gdal_path` restores it before GDAL sees the name.
+pipeline as a :class:`~pathlib.Path` (of the URL or of its GDAL name, ``/vsis3/bucket/a.tif``):
+its ``name``, ``stem`` and parent folders are the URL path's, so output names follow the same
+rules as for files. pathlib folds the ``//`` after ``https:``; :func:`gdal_path` restores it
+before GDAL sees the name, so any command that takes a raster path takes a URL.
 
-Reads run inside :func:`remote_env` (no directory listing per open, retries with back-off, a
-timeout); every option may be overridden by the environment variable of the same name.
+Remote rasters are opened with :data:`REMOTE_OPTIONS` (no directory listing per open, retries
+with back-off, timeouts); each may be overridden by the environment variable of the same name.
+The HTTP options, which concern remote reads only, are kept as environment defaults for the
+reads that follow the open (GDAL reads them at every request).
 Credentials come only from GDAL's usual variables and profiles (``AWS_*``,
 ``GOOGLE_APPLICATION_CREDENTIALS``, ``AZURE_STORAGE_*``), never from the command line.
 :func:`check_remote` opens the raster before any work and turns 404, 403 and a server without
@@ -34,38 +36,38 @@ from landcover.errors import LandcoverIOError
 
 # URL scheme -> GDAL virtual file system prefix.
 SCHEMES = {
-    "http://": "/vsicurl/http://",
-    "https://": "/vsicurl/https://",
-    "s3://": "/vsis3/",
-    "gs://": "/vsigs/",
-    "az://": "/vsiaz/",
+    "http": "/vsicurl/http://",
+    "https": "/vsicurl/https://",
+    "s3": "/vsis3/",
+    "gs": "/vsigs/",
+    "az": "/vsiaz/",
 }
+URL = re.compile(r"^(https?|s3|gs|az):/+")  # "/+": also the URL as pathlib folds it
 # GDAL options for reading remote rasters; an environment variable of the same name wins.
 REMOTE_OPTIONS = {
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",  # no listing of the "folder" per open
-    "GDAL_HTTP_MAX_RETRY": "4",  # on 429/502/503/504 and dropped connections
+    "GDAL_HTTP_MAX_RETRY": "4",  # on 429, 5xx and transient network errors
     "GDAL_HTTP_RETRY_DELAY": "1",  # seconds, doubled at each retry
     "GDAL_HTTP_TIMEOUT": "60",
     "GDAL_HTTP_CONNECTTIMEOUT": "15",
-    "GDAL_HTTP_MULTIRANGE": "YES",  # neighbouring tiles in one request
-    "GDAL_HTTP_MERGE_CONSECUTIVE_RANGES": "YES",
 }
+HTTP_OPTIONS = [k for k in REMOTE_OPTIONS if k.startswith("GDAL_HTTP_")]
 PROBE_TIMEOUT_S = 15
 
 
 def is_remote(path: str | Path) -> bool:
     """Whether ``path`` is a URL or a GDAL virtual file system path (``/vsi...``)."""
     text = str(path)
-    return text.startswith("/vsi") or any(text.startswith(s) for s in SCHEMES)
+    return text.startswith("/vsi") or URL.match(text) is not None
 
 
 def gdal_path(path: str | Path) -> str:
     """The name GDAL opens: URLs mapped to ``/vsicurl/``, ``/vsis3/``, ``/vsigs/``,
     ``/vsiaz/``; ``/vsi...`` paths as they are (with ``https:/`` folded by pathlib restored)."""
     text = str(path)
-    for scheme, prefix in SCHEMES.items():
-        if text.startswith(scheme):
-            return prefix + text[len(scheme) :]
+    url = URL.match(text)
+    if url is not None:
+        return SCHEMES[url[1]] + text[url.end() :]
     return re.sub(r"^(/vsicurl/https?:)/(?!/)", r"\1//", text)
 
 
@@ -75,11 +77,11 @@ def input_path(path: str | Path) -> Path:
 
 
 def display(path: str | Path) -> str:
-    """A remote input as the user wrote it (the URL), for messages and records."""
+    """A path as the user wrote it (a URL for a remote raster), for messages and records."""
     text = gdal_path(path)
     for scheme, prefix in SCHEMES.items():
         if text.startswith(prefix):
-            return scheme + text[len(prefix) :]
+            return f"{scheme}://{text[len(prefix) :]}"
     return text
 
 
@@ -89,10 +91,21 @@ def remote_env() -> dict[str, str]:
 
 
 def open_remote(path: str | Path) -> Any:
-    """Open a remote raster in rasterio (call inside ``rasterio.Env(**remote_env())``)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        return rasterio.open(gdal_path(path))
+    """Open a remote raster in rasterio, with :func:`remote_env` for the open and its HTTP
+    options kept (as environment defaults) for the reads.
+
+    Raises:
+        LandcoverIOError: one line naming the URL (not found, access denied, not a raster).
+    """
+    options = remote_env()
+    for key in HTTP_OPTIONS:
+        os.environ.setdefault(key, options[key])
+    try:
+        with rasterio.Env(**options), warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            return rasterio.open(gdal_path(path))
+    except RasterioIOError as e:
+        raise LandcoverIOError(_reason(str(e)), display(path)) from e
 
 
 def check_remote(path: str | Path) -> None:
@@ -108,11 +121,8 @@ def check_remote(path: str | Path) -> None:
     url = display(path)
     if url.startswith(("http://", "https://")):
         _probe_range(url)
-    try:
-        with rasterio.Env(**remote_env()), open_remote(path):
-            pass
-    except RasterioIOError as e:
-        raise LandcoverIOError(_reason(str(e)), url) from e
+    with open_remote(path):
+        pass
 
 
 def _probe_range(url: str) -> None:
