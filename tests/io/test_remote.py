@@ -94,6 +94,7 @@ def test_http_cog_maps_as_the_local_file_pixel_for_pixel(
     assert all(np.array_equal(a[k], b[k]) for k in a)
     record = (tmp_path / "remote/.landcover/done/a_scene.json").read_text()
     assert f'"input": "{urls[0]}"' in record
+    assert f"{urls[0]},a_scene," in (tmp_path / "remote/areas.csv").read_text()
 
 
 def test_mapping_a_cog_reads_its_full_resolution_tiles_once_never_the_overviews(
@@ -104,11 +105,14 @@ def test_mapping_a_cog_reads_its_full_resolution_tiles_once_never_the_overviews(
         level0 = sum(src.block_size(1, *ij) for ij, _ in src.block_windows(1))
     size = cog.stat().st_size
     with RangeServer(www) as server:
+        check_remote(server.url("big.tif"))  # what every URL costs before any work
+        checked = server.sent()["big.tif"]
         result = predict_many(
             [server.url("big.tif")], tmp_path / "out", model=model, progress=False
         )
-        sent = server.sent()["big.tif"]
+        sent = server.sent()["big.tif"]  # the check's header read included, once
     assert not result.failures
+    assert checked <= 1 + 16384 < size / 200  # one byte asked, then GDAL's header read
     # Every full-resolution tile is needed once (the map covers the scene); the header and
     # GDAL's read-ahead add a little; the overviews (a fifth of this file) are never fetched.
     assert level0 <= sent <= level0 * 1.05 + 64 * 1024, (sent, level0, size)

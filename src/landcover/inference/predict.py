@@ -50,7 +50,7 @@ from landcover.io.raster import (
     RasterWriter,
     class_colormap,
 )
-from landcover.io.remote import check_remotes, input_path, is_remote
+from landcover.io.remote import check_remotes, display, input_path, is_remote
 from landcover.io.windows import Window
 from landcover.schema import count_labels
 
@@ -311,7 +311,7 @@ def _scene_table(tally: _Tally, schema: Any, gsd: Gsd, path: Path) -> dict[str, 
         gsd_source=gsd.source,
         hectares=tally.hectares,
     )
-    table["image"] = str(path)
+    table["image"] = display(path)  # a remote input: its URL
     return table
 
 
