@@ -1,5 +1,6 @@
 """Remote scenes on a Dask cluster: the server dies mid-run, the failure is recorded, and the
-next run (the server back) maps what is missing, pixel for pixel as from local files."""
+next run (the server back, on a running cluster given by its scheduler address) maps what is
+missing, pixel for pixel as from local files."""
 
 from __future__ import annotations
 
@@ -43,8 +44,14 @@ def test_server_killed_mid_run_then_the_next_run_retries(
     assert main(["status", str(out), "--list"]) == 1  # some failed
     listed = capsys.readouterr().out
     assert f"{len(failed)} failed" in listed and "failed   b: read failed (" in listed
-    with RangeServer(www, port=server.port):  # back, at the same address
-        again = predict_many(urls, out, model=model, executor="local:1", progress=False)
+    from distributed import LocalCluster
+
+    with (
+        RangeServer(www, port=server.port),  # back, at the same address
+        LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster,
+    ):  # --scheduler ADDRESS: a running cluster's workers read the URLs themselves
+        address = cluster.scheduler_address
+        again = predict_many(urls, out, model=model, executor=address, progress=False)
     assert not again.failures and sorted(s.stem for s in again.scenes) == ["a", "b", "c"]
     assert run_status(out).failed == {}
     here, there = _classes(tmp_path / "local"), _classes(out)

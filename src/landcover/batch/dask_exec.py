@@ -165,7 +165,9 @@ def run_on_dask(
     from landcover.inference.predict import _bar
 
     client, to_close = connect(executor)
-    local = bool(to_close)  # a LocalCluster made here: one scene per worker at a time
+    # A LocalCluster made here: one scene per worker at a time (its workers hold the resource;
+    # a scheduler address's or file's workers do not, so their tasks must not ask for it).
+    local = isinstance(executor, str) and executor.startswith("local:")
     submit = _submitter(client, local, id(tasks))
     try:
         client.register_plugin(PredictorPlugin(spec, worker_threads=local), name=PLUGIN_NAME)
