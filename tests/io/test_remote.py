@@ -7,11 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+from PIL import Image
 from rasterio import Affine
 from rasterio.shutil import copy as rio_copy
 
 from landcover.batch.runner import ModelSpec, predict_many
 from landcover.errors import LandcoverError, LandcoverIOError
+from landcover.io.images import image_size, read_mask_rgb, read_rgb
 from landcover.io.remote import check_remote, display, gdal_path, input_path, is_remote
 from tests.inference.conftest import coded_image, make_onnx, write_geotiff
 from tests.remote_servers import RangeServer, S3Server
@@ -95,6 +97,17 @@ def test_http_cog_maps_as_the_local_file_pixel_for_pixel(
     record = (tmp_path / "remote/.landcover/done/a_scene.json").read_text()
     assert f'"input": "{urls[0]}"' in record
     assert f"{urls[0]},a_scene," in (tmp_path / "remote/areas.csv").read_text()
+
+
+def test_pictures_and_masks_read_over_http_as_from_disk(www: Path) -> None:
+    rgb = coded_image(40, 56)
+    Image.fromarray(rgb).save(www / "pic.png")
+    write_cog(www / "scene.tif", 50, 30)
+    with RangeServer(www) as server:
+        assert np.array_equal(read_rgb(server.url("pic.png")), rgb)  # PNG: lossless both ways
+        assert np.array_equal(read_mask_rgb(server.url("pic.png")), rgb)
+        assert np.array_equal(read_rgb(server.url("scene.tif")), read_rgb(www / "scene.tif"))
+        assert image_size(server.url("pic.png")) == (56, 40)
 
 
 def test_mapping_a_cog_reads_its_full_resolution_tiles_once_never_the_overviews(

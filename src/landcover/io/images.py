@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from landcover.errors import LandcoverError
-from landcover.io.remote import input_path, is_remote
+from landcover.io.remote import input_path, is_remote, open_remote
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +78,11 @@ def open_picture(p: Path) -> Any:
 def image_size(path: str | Path) -> tuple[int, int]:
     """Return ``(width, height)`` from the file header, without decoding pixels."""
     p = check_file(path)
-    if p.suffix.lower() in RASTER_SUFFIXES:
+    if p.suffix.lower() in RASTER_SUFFIXES or is_remote(p):  # URLs: GDAL reads them
         import rasterio
 
         try:
-            with rasterio.open(p) as src:
+            with open_remote(p) if is_remote(p) else rasterio.open(p) as src:
                 return src.width, src.height
         except rasterio.errors.RasterioIOError as e:
             raise LandcoverError(f"not a readable raster ({_short(e)})", p) from e
@@ -103,7 +103,7 @@ def read_rgb(path: str | Path, bands: Sequence[int] | None = None) -> np.ndarray
     (1-based, as GDAL) or the first three, with a warning.
     """
     p = check_file(path)
-    if p.suffix.lower() in RASTER_SUFFIXES:
+    if p.suffix.lower() in RASTER_SUFFIXES or is_remote(p):  # URLs: GDAL reads them
         return _read_raster_rgb(p, bands)
     return _read_pil(p, mode="RGB", warn_grey=True)
 
@@ -111,7 +111,7 @@ def read_rgb(path: str | Path, bands: Sequence[int] | None = None) -> np.ndarray
 def read_mask_rgb(path: str | Path) -> np.ndarray:
     """Read an RGB-coded mask as ``(H, W, 3)`` ``uint8``, refusing lossy conversions."""
     p = check_file(path)
-    if p.suffix.lower() in RASTER_SUFFIXES:
+    if p.suffix.lower() in RASTER_SUFFIXES or is_remote(p):  # URLs: GDAL reads them
         return _read_raster_rgb(p, None)
     return _read_pil(p, mode="RGB", note=logging.DEBUG)  # palette masks are the norm
 
