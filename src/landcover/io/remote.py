@@ -47,7 +47,7 @@ URL = re.compile(r"^(https?|s3|gs|az):/+")  # "/+": also the URL as pathlib fold
 REMOTE_OPTIONS = {
     "GDAL_DISABLE_READDIR_ON_OPEN": "EMPTY_DIR",  # no listing of the "folder" per open
     "GDAL_HTTP_MAX_RETRY": "4",  # on 429, 5xx and transient network errors
-    "GDAL_HTTP_RETRY_DELAY": "1",  # seconds, doubled at each retry
+    "GDAL_HTTP_RETRY_DELAY": "1",  # seconds before the first retry (GDAL backs off from it)
     "GDAL_HTTP_TIMEOUT": "60",
     "GDAL_HTTP_CONNECTTIMEOUT": "15",
 }
