@@ -16,6 +16,7 @@ from landcover.batch.runner import ModelSpec, predict_many
 from landcover.batch.stac_input import expand_stac, read_stac
 from landcover.cli import main
 from landcover.errors import InputError, LandcoverIOError
+from tests.batch.test_stac import _validate as validate
 from tests.inference.conftest import make_onnx
 from tests.io.test_remote import _classes, write_cog
 from tests.remote_servers import RangeServer
@@ -91,6 +92,8 @@ def test_item_collection_over_http_on_a_local_dask_cluster(
     assert s1["properties"]["datetime"] == "2024-06-02T10:30:00Z"
     assert s22["properties"]["datetime"] == "2024-06-03T10:30:00Z"
     assert s1["geometry"] == SQUARE and s1["bbox"] == [9, 36, 9.01, 36.01]
+    for stac_item in (s1, s22):
+        validate(stac_item, "item")  # STAC 1.1 and its extensions, offline
     done = json.loads((tmp_path / "out/.landcover/done/s1_visual.json").read_text())
     assert done["input"] == served.url("s1/visual.tif")
 
