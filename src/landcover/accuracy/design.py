@@ -12,6 +12,7 @@ from landcover.accuracy.sampling import MIN_PER_STRATUM, draw_ranks, locate, pla
 from landcover.accuracy.strata import StrataTable, strata_table
 from landcover.errors import InputError
 from landcover.io.atomic import prepare_output_file, write_text_atomic
+from landcover.io.remote import display
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def design_record(
 ) -> dict[str, object]:
     """The sampling design as JSON: maps, strata with pixels and hectares, points, seed."""
     return {
-        "maps": [str(p) for p in table.maps],
+        "maps": [display(p) for p in table.maps],
         "strata_rasters": None
         if table.strata_rasters is None
         else [str(p) for p in table.strata_rasters],

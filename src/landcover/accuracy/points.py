@@ -23,6 +23,7 @@ from landcover.errors import InputError, LandcoverIOError, require_extra
 from landcover.io.atomic import write_text_atomic
 from landcover.io.gpkg import write_gpkg_layer
 from landcover.io.raster import open_raster
+from landcover.io.remote import display
 
 COLUMNS = (
     "id", "map", "row", "col", "x", "y", "lon", "lat",
@@ -45,7 +46,7 @@ def point_rows(table: StrataTable, points: Sequence[Point]) -> tuple[list[dict[s
         ys = [tf.f + tf.d * (p.col + 0.5) + tf.e * (p.row + 0.5) for p in mine]
         lons, lats = warp(crs, "EPSG:4326", xs, ys) if crs and mine else ([""] * len(mine),) * 2
         for p, x, y, lon, lat in zip(mine, xs, ys, lons, lats, strict=True):
-            rows.append(_row(len(rows) + 1, str(path), p, x, y, lon, lat, table))
+            rows.append(_row(len(rows) + 1, display(path), p, x, y, lon, lat, table))
     shared = crs_seen.pop() if len(crs_seen) == 1 else "EPSG:4326"
     return rows, shared or None
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from landcover.batch.mosaic import build_vrt
 from landcover.batch.records import RunFolder
 from landcover.batch.stac import scene_info, write_stac
+from landcover.batch.stac_input import with_sources
 from landcover.errors import InputError, LandcoverError
 from landcover.io.ground import is_georeferenced
 from landcover.io.raster import open_raster
@@ -44,7 +45,8 @@ def write_catalog(folder: RunFolder, stems: Sequence[str]) -> list[Path]:
     except LandcoverError as e:
         log.warning("%s: no VRT mosaic written (%s)", folder.path, e.message)
     try:
-        written.append(write_stac(folder.path, [scene_info(p) for p in rasters], overwrite=True))
+        scenes = with_sources(folder.records, [scene_info(p) for p in rasters])
+        written.append(write_stac(folder.path, scenes, overwrite=True))
     except LandcoverError as e:
         log.warning("%s: no STAC collection written (%s)", folder.path, e.message)
     return written

@@ -164,7 +164,9 @@ def run_on_dask(
     """Submit every scene (a scene above ``split_pixels`` in parts, then its assembly, which
     waits for them) and yield ``(state, record)`` as scenes finish."""
     client, to_close = connect(executor)
-    local = bool(to_close)  # a LocalCluster made here: one scene per worker at a time
+    # A LocalCluster made here: one scene per worker at a time (its workers hold the resource;
+    # a scheduler address's or file's workers do not, so their tasks must not ask for it).
+    local = isinstance(executor, str) and executor.startswith("local:")
     submit = _submitter(client, local, id(tasks))
     try:
         client.register_plugin(PredictorPlugin(spec, worker_threads=local), name=PLUGIN_NAME)

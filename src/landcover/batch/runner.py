@@ -29,11 +29,13 @@ from landcover.batch.records import (
     remove_stale_temps,
 )
 from landcover.batch.scene import SceneResult, predict_file
+from landcover.batch.stac_input import expand_stac, write_sources
 from landcover.batch.tasks import ModelSpec, Outcome, recording, scene_from_record
 from landcover.inference.areas import write_areas_csv
 from landcover.inference.options import PredictOptions
 from landcover.inference.predict import OUTPUT_PATTERNS, RUN_CSV, expand_inputs, output_stems
 from landcover.inference.predictor import Predictor
+from landcover.io.remote import input_path
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +83,13 @@ def predict_many(
     overwrite: bool = False,
     progress: bool = True,
     split_pixels: int | None = None,
+    asset: str | None = None,
 ) -> RunResult:
     """Map every image among ``inputs`` into ``out``, skipping scenes already done there.
 
     Args:
-        inputs: image files or folders.
+        inputs: image files or folders, URLs of rasters (:mod:`landcover.io.remote`), STAC
+            Items, ItemCollections or catalogs (:mod:`landcover.batch.stac_input`).
         out: the run folder (resumed when it holds a run with the same model and options).
         options: how to map the scenes (default: :class:`PredictOptions`'s defaults).
         model: the model to use (default: the bundled one, precision by CPU).
@@ -97,16 +101,21 @@ def predict_many(
         progress: progress bars.
         split_pixels: on Dask, a scene of more pixels is mapped in parts by several workers
             (same result, pixel for pixel); default 100 M.
+        asset: the STAC inputs' asset to map (default: their RGB ``visual`` asset).
 
     Returns:
         Every done scene of the run (this time and before) and this run's failures.
     """
     options = options or PredictOptions()
+    inputs, sources = expand_stac(inputs, asset)
     files = expand_inputs(inputs)  # a bad input is refused before the model is opened
     spec = model or ModelSpec()
     predictor = predictor if predictor is not None else spec.load()
     with run_lock(out):  # one run per folder at a time
         folder, todo, stems = _claim(files, out, options, predictor, overwrite)
+        write_sources(
+            folder.records, {output_stems(files)[input_path(s.image)]: s for s in sources}
+        )
         results: list[Outcome] = []
         if executor is None:
             one = len(todo) == 1

@@ -47,6 +47,7 @@ from landcover.io.raster import (
     class_colormap,
     gdal_env,
 )
+from landcover.io.remote import display
 from landcover.io.windows import Window
 from landcover.models.meta import ModelMeta
 
@@ -314,7 +315,7 @@ def finish_scene(
         gsd_source=gsd.source,
         hectares=tally.hectares,
     )
-    table["image"] = str(path)
+    table["image"] = display(path)  # a remote input: its URL
     palette = meta.schema.palette
     labels, small = tally.labels_prev.data, tally.overlay_labels.data
     outputs += [

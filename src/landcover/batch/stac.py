@@ -79,6 +79,8 @@ class SceneInfo:
         nodata_pixels: pixels left out as nodata.
         acquired: the scene's acquisition time, if known (else the Item's ``datetime`` is the
             class raster's modification time).
+        source_item: the href of the STAC Item the input came from (a ``derived_from`` link).
+        footprint: the source Item's GeoJSON geometry (else the raster's outline is used).
     """
 
     stem: str
@@ -89,6 +91,8 @@ class SceneInfo:
     pixels: dict[str, int] = field(default_factory=dict)
     nodata_pixels: int = 0
     acquired: datetime | None = None
+    source_item: str | None = None
+    footprint: dict[str, Any] | None = None
 
 
 def scene_info(classes_tif: str | Path) -> SceneInfo:
@@ -170,7 +174,7 @@ def write_stac(
     written = set()
     for item in items:
         item["collection"] = cid
-        item["links"] = _item_links(item["id"], href_root)
+        item["links"] = [*_item_links(item["id"], href_root), *item["links"]]
         path = items_dir / f"{item['id']}.json"
         write_text_atomic(path, json.dumps(item, indent=2) + "\n")
         written.add(path.name)
@@ -206,7 +210,7 @@ def stac_item(scene: SceneInfo, src: Any, folder: Path, legend: Legend) -> dict[
         legend: class names and colours.
     """
     t = src.transform
-    geometry = wgs84_outline(src.crs, t, src.width, src.height)
+    geometry = scene.footprint or wgs84_outline(src.crs, t, src.width, src.height)
     stamp = datetime.fromtimestamp(scene.classes.stat().st_mtime, UTC)
     epsg = src.crs.to_epsg()
     properties: dict[str, Any] = {
@@ -238,9 +242,16 @@ def stac_item(scene: SceneInfo, src: Any, folder: Path, legend: Legend) -> dict[
         "geometry": geometry,
         "bbox": _bbox(geometry),
         "properties": properties,
-        "links": [],
+        "links": _source_links(scene),
         "assets": _assets(scene, src, folder, legend, gsd),
     }
+
+
+def _source_links(scene: SceneInfo) -> list[dict[str, str]]:
+    """A ``derived_from`` link to the STAC Item the scene's image came from, if any."""
+    if scene.source_item is None:
+        return []
+    return [{"rel": "derived_from", "href": scene.source_item, "type": "application/geo+json"}]
 
 
 def wgs84_outline(crs: Any, transform: Any, width: int, height: int) -> dict[str, Any]:

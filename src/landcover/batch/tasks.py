@@ -22,6 +22,7 @@ from landcover.batch.scene import SceneResult
 from landcover.errors import LandcoverError
 from landcover.inference.gsd import Gsd
 from landcover.inference.predictor import Predictor, load_predictor
+from landcover.io.remote import display
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def recording(out: str | Path, stem: str, path: str | Path) -> Iterator[SceneRec
 def _done(folder: RunFolder, stem: str, path: str | Path, scene: SceneResult) -> dict[str, Any]:
     record = {
         "stem": stem,
-        "input": str(path),
+        "input": display(path),
         "outputs": [p.name for p in scene.outputs],
         "areas": scene.areas,
         "gsd_m": scene.gsd.metres,
@@ -89,8 +90,8 @@ def _done(folder: RunFolder, stem: str, path: str | Path, scene: SceneResult) ->
 
 
 def _failed(folder: RunFolder, stem: str, path: str | Path, reason: str) -> dict[str, Any]:
-    log.error("%s: %s", path, reason)
-    record = {"stem": stem, "input": str(path), "reason": reason}
+    log.error("%s: %s", display(path), reason)
+    record = {"stem": stem, "input": display(path), "reason": reason}
     write_record(folder, "failed", stem, record)
     return record
 

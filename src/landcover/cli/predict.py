@@ -42,7 +42,15 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "inputs",
         nargs="*",
         metavar="INPUT",
-        help="image files or folders of images (none with --sample)",
+        help="image files or folders of images; URLs of rasters (https://, s3://, gs://, "
+        "az:// or GDAL /vsi... paths: read window by window with range requests, credentials "
+        "from the environment); STAC Items, ItemCollections or catalogs (.json, path or URL) "
+        "(none with --sample)",
+    )
+    p.add_argument(
+        "--asset",
+        metavar="KEY",
+        help="the asset of STAC inputs' Items to map (default: the RGB 'visual' asset)",
     )
     p.add_argument(
         "--sample",
@@ -156,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
         executor=executor,
         overwrite=args.overwrite,
         progress=not args.quiet,
+        asset=args.asset,
     )
     print(summary_table(result))
     if args.report and (result.scenes or any(Path(args.out).glob("*_classes.tif"))):

@@ -37,6 +37,7 @@ from landcover.io.atomic import prepare_output_dir
 from landcover.io.ground import class_hectares, ground_gsd, is_georeferenced, row_pixel_areas
 from landcover.io.legend import Legend, legend_from_dataset
 from landcover.io.raster import RasterInfo, RasterWriter, gdal_env, open_raster
+from landcover.io.remote import is_remote
 from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
@@ -104,7 +105,7 @@ def change_between(
 def _open(path: Path) -> Any:
     import rasterio
 
-    if not path.is_file():
+    if not (is_remote(path) or path.is_file()):
         raise LandcoverIOError("no such file", path)
     try:
         return open_raster(path)

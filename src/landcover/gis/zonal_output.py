@@ -20,6 +20,7 @@ from landcover.errors import InputError, require_extra
 from landcover.gis.zonal import ZonalResult
 from landcover.io.atomic import atomic_path, prepare_output_file, write_text_atomic
 from landcover.io.gpkg import write_gpkg_layer
+from landcover.io.remote import display
 
 TABLE_SUFFIXES = (".csv", ".gpkg")
 
@@ -63,7 +64,7 @@ def zonal_csv(results: Sequence[ZonalResult]) -> str:
     writer.writeheader()
     for r in results:
         for row in r.rows():
-            writer.writerow({"raster": str(r.raster), **{k: _fmt(v) for k, v in row.items()}})
+            writer.writerow({"raster": display(r.raster), **{k: _fmt(v) for k, v in row.items()}})
     return buf.getvalue()
 
 

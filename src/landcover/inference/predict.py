@@ -18,6 +18,7 @@ from landcover.inference.gsd import Gsd, estimate_gsd, known_gsd
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.pictures import IMAGE_SUFFIXES
 from landcover.io.raster import RasterReader
+from landcover.io.remote import check_remotes, input_path, is_remote
 
 OUTPUT_SUFFIXES = ("_classes.tif", "_color.png", "_overlay.jpg", "_areas.json")
 RUN_CSV = "areas.csv"
@@ -43,9 +44,12 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
     except the masks of a labelled dataset (``<name>_mask.*`` beside ``<name>_sat.*``).
     """
     files: list[Path] = []
+    check_remotes([item for item in inputs if is_remote(item)])  # before any work
     for item in inputs:
-        p = Path(item)
-        if p.is_dir():
+        p = input_path(item)  # a URL as the Path of its GDAL name (landcover.io.remote)
+        if is_remote(p):
+            files.append(p)
+        elif p.is_dir():
             found = sorted(
                 f
                 for f in p.iterdir()

@@ -20,6 +20,7 @@ from landcover.io.pictures import (
     read_picture,
 )
 from landcover.io.raster import RasterReader
+from landcover.io.remote import is_remote
 from landcover.io.windows import Window
 
 
@@ -32,7 +33,7 @@ def read_rgb(path: str | Path, bands: Sequence[int] | None = None) -> np.ndarray
     picks.
     """
     p = check_file(path)
-    if p.suffix.lower() in RASTER_SUFFIXES:
+    if p.suffix.lower() in RASTER_SUFFIXES or is_remote(p):  # URLs: GDAL reads them
         return _read_raster_rgb(p, bands)
     return read_picture(p, mode="RGB", warn_grey=True)
 
@@ -40,7 +41,7 @@ def read_rgb(path: str | Path, bands: Sequence[int] | None = None) -> np.ndarray
 def read_mask_rgb(path: str | Path) -> np.ndarray:
     """Read an RGB-coded mask as ``(H, W, 3)`` ``uint8``, refusing lossy conversions."""
     p = check_file(path)
-    if p.suffix.lower() in RASTER_SUFFIXES:
+    if p.suffix.lower() in RASTER_SUFFIXES or is_remote(p):  # URLs: GDAL reads them
         return _read_raster_rgb(p, None)
     return read_picture(p, mode="RGB", note=logging.DEBUG)  # palette masks are the norm
 

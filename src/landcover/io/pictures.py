@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 
 from landcover.errors import InputError, LandcoverError, LandcoverIOError
 from landcover.io.bands import GREY_WARNING, stretch_to_uint8
+from landcover.io.remote import input_path, is_remote
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +28,14 @@ CONVERTIBLE_MODES = ("RGB", "RGBA", "L", "LA", "P", "PA", "1", "CMYK", "YCbCr")
 
 
 def check_file(path: str | Path) -> Path:
-    """Return ``path`` if it is a non-empty readable file, else raise a clear error.
+    """Return ``path`` if it is a non-empty readable file, else raise a clear error (a remote
+    raster is returned as it is: :func:`~landcover.io.remote.check_remote` checks it).
 
     Raises:
         LandcoverIOError: missing, a folder, unreadable or empty.
     """
+    if is_remote(path):
+        return input_path(path)
     p = Path(path)
     if not p.exists():
         raise LandcoverIOError("no such file", p)

@@ -29,6 +29,7 @@ from landcover.io.atomic import publish, reserve_temp
 from landcover.io.bands import apply_stretch, select_bands, stretch_limits
 from landcover.io.ground import ground_gsd
 from landcover.io.pictures import RASTER_SUFFIXES, check_file, read_picture
+from landcover.io.remote import display, is_remote, open_remote
 from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class RasterReader:
         self._src: Any = None
         self._array: np.ndarray | None = None
         self._limits: np.ndarray | None = None
-        if self.path.suffix.lower() in RASTER_SUFFIXES:
+        if self.path.suffix.lower() in RASTER_SUFFIXES or is_remote(self.path):
             self._open_raster(bands, stretch)
         else:
             self._open_picture()
@@ -109,7 +110,7 @@ class RasterReader:
             self._src = open_raster(self.path)
         except rasterio.errors.RasterioIOError as e:
             raise LandcoverIOError(
-                f"not a readable raster ({str(e).splitlines()[0]})", self.path
+                f"not a readable raster ({str(e).splitlines()[0]})", display(self.path)
             ) from e
         src = self._src
         self._bands = select_bands(
@@ -166,7 +167,10 @@ class RasterReader:
             rgb = self._array[window.slices]
             return rgb, np.ones(rgb.shape[:2], dtype=bool)
         rio_win = RioWindow(window.col, window.row, window.width, window.height)
-        data = self._src.read(self._bands, window=rio_win)
+        try:
+            data = self._src.read(self._bands, window=rio_win)
+        except rasterio.errors.RasterioIOError as e:  # a remote read failed after its retries
+            raise LandcoverIOError(f"read failed ({_innermost(e)})", display(self.path)) from e
         valid = self._valid(data)
         if self._limits is not None:
             data = apply_stretch(data, self._limits)
@@ -292,6 +296,13 @@ def overview_factors(width: int, height: int) -> list[int]:
     return factors
 
 
+def _innermost(e: BaseException) -> str:
+    """The first line of the innermost cause of a chained error (GDAL's own message)."""
+    while e.__cause__ is not None:
+        e = e.__cause__
+    return (str(e).splitlines() or [type(e).__name__])[0][:200]
+
+
 def class_colormap(palette: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
     """Colour table for a class GeoTIFF: class colours, nodata (255) transparent."""
     cmap = {i: (0, 0, 0, 0) for i in range(256)}
@@ -302,7 +313,10 @@ def class_colormap(palette: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
 
 def open_raster(path: str | Path, mode: str = "r", **profile: Any) -> Any:
     """``rasterio.open``, quiet about a missing georeferencing (plain pictures' maps have none,
-    and every command handles that case itself): the one way rasters are opened here."""
+    and every command handles that case itself): the one way rasters are opened here. A remote
+    raster (URL, ``/vsi...``) is read through :func:`~landcover.io.remote.open_remote`."""
+    if mode == "r" and is_remote(path):
+        return open_remote(path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         return rasterio.open(path, mode, **profile)
