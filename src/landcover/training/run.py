@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OUTPUTS = ("checkpoints", "metrics.csv", "curves.png", "config.yaml", "split.csv")
+OUTPUTS = ("checkpoints", "metrics.csv", "curves.png", "config.yaml", "split.csv", "split.gpkg")
 CONFIG_NAME = "config.yaml"
 
 
@@ -73,14 +73,19 @@ def train(
 
 
 def data_dir(cfg: TrainConfig) -> str:
-    """``cfg.data``, which a run needs.
+    """``cfg.data`` (or ``cfg.scenes``), which a run needs.
 
     Raises:
-        LandcoverError: when it is not set.
+        LandcoverError: when neither or both are set.
     """
-    if not cfg.data:
-        raise LandcoverError("no training data: give --data DIR (or 'data:' in the config)")
-    return cfg.data
+    if cfg.data and cfg.scenes:
+        raise LandcoverError("give --data DIR or --scenes LIST, not both")
+    if not cfg.data and not cfg.scenes:
+        raise LandcoverError(
+            "no training data: give --data DIR or --scenes LIST (or 'data:'/'scenes:' in the "
+            "config)"
+        )
+    return cfg.data or cfg.scenes  # type: ignore[return-value]
 
 
 def prepare_run_folder(
@@ -158,10 +163,19 @@ def fit(cfg: TrainConfig, schema: ClassSchema, out: Path, ckpt_dir: Path, resume
 
 
 def prepare_data(cfg: TrainConfig, schema: ClassSchema, out: Path, resume: bool) -> RunData:
-    """Select the pairs, write the run's ``split.csv``, find the GSD and build the loaders."""
+    """Select the pairs, write the run's ``split.csv``, find the GSD and build the loaders.
+
+    With ``cfg.scenes``: windows of the scenes, the run's ``split.gpkg`` of blocks
+    (:func:`~landcover.training.scene_data.scene_loaders`).
+    """
     from landcover.data.split import write_split
     from landcover.training.ranks import is_rank_zero
 
+    if cfg.scenes:
+        from landcover.training.scene_data import scene_loaders
+
+        train_loader, val_loader, train_set, val_set, gsd = scene_loaders(cfg, schema, out, resume)
+        return RunData(train_loader, val_loader, train_set, len(train_set), len(val_set), gsd)
     train_pairs, val_pairs, split_map = select_pairs(cfg, resume_dir=out if resume else None)
     if is_rank_zero():
         write_split(out / "split.csv", split_map)
@@ -186,6 +200,7 @@ def describe_model(
         gsd_m=data.gsd,
         tile_size=cfg.crop_size,
         arch_kwargs=dict(cfg.model_kwargs),
+        in_channels=len(cfg.bands) if cfg.bands else 3,
     )
     return meta, weights
 
