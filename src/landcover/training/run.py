@@ -62,6 +62,10 @@ def train(
 
     data_dir(config)  # before the run folder is made
     schema = get_schema(config.schema)
+    if config.scenes:  # every scene and label file checked before the run folder is made
+        from landcover.training.scene_data import open_scenes
+
+        open_scenes(config.scenes, schema, config.bands)
     if config.init_checkpoint and not resume:
         from landcover.training.finetune import read_init_checkpoint
 

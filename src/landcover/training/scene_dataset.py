@@ -63,14 +63,20 @@ def tile_points(
         keep = blocks_of(blocks, reader.scene.name, subset)
         for block in keep:
             x0, y0, x1, y1 = shapely.bounds(block)
-            for y in np.arange(y1 - side / 2, y0, -side):
-                for x in np.arange(x0 + side / 2, x1, side):
-                    transform, shape = reader.grid(float(x), float(y), size, gsd)
+            for y in _centres(y0, y1, side)[::-1]:
+                for x in _centres(x0, x1, side):
+                    transform, shape = reader.grid(x, y, size, gsd)
                     if (reader.labels.read(transform, shape) != reader.fill).any():
-                        points.append((i, float(x), float(y)))
+                        points.append((i, x, y))
     if len(points) > limit:
         points = [points[int(j)] for j in np.linspace(0, len(points) - 1, limit)]
     return points
+
+
+def _centres(low: float, high: float, side: float) -> list[float]:
+    """Centres of the windows of ``side`` tiling ``[low, high]`` (one for a short span)."""
+    n = max(1, round((high - low) / side))
+    return [low + (k + 0.5) * (high - low) / n for k in range(n)]
 
 
 class SceneWindows(Dataset):
