@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
+import shapely
 from affine import Affine
 from rasterio.transform import from_origin
+from rasterio.warp import transform
 
 from landcover.data.scene_windows import SceneReader
 from landcover.data.scenes import Scene, read_scene_list
@@ -65,13 +67,8 @@ def test_codes_mapped_by_values(tmp_path, schema):
 
 
 def test_polygons_in_another_crs_are_reprojected(tmp_path, schema):
-    from pyproj import Transformer
-
-    to_ll = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
-    import shapely
-
     box = pixel_box(8, 24, 8, 24)
-    ll = shapely.transform(box, lambda xy: np.column_stack(to_ll.transform(xy[:, 0], xy[:, 1])))
+    ll = shapely.transform(box, lambda xy: np.column_stack(transform(CRS, "EPSG:4326", *xy.T)))
     vec = write_polygons(tmp_path / "ll.geojson", [ll], ["water"], crs="EPSG:4326")
     scene = Scene(write_raster(tmp_path / "scene.tif"), vec, field="class")
     out = SceneReader(scene, schema).labels.read(from_origin(X0, Y0, 1, 1), (64, 64))

@@ -77,3 +77,18 @@ def test_windows_never_take_labels_across_a_block_border(tmp_path, reader, subse
 
 def reader_schema(tmp_path):
     return get_schema(tmp_path / "three.yaml")
+
+
+def test_cli_split_of_a_scene_list_writes_a_geopackage(tmp_path, reader, capsys):
+    from landcover.cli import main
+    from tests.data.scene_fixtures import write_list
+
+    listed = write_list(tmp_path / "scenes.yaml",
+                        [{"image": "s.tif", "labels": "all.gpkg"}], field="class")  # fmt: skip
+    out = tmp_path / "blocks.gpkg"
+    args = [str(listed), "--schema", str(tmp_path / "three.yaml"), "--block-size", "16"]
+    assert main(["split", *args, "--out", str(out), "--val", "0.2", "--test", "0.2"]) == 0
+    assert "15 labelled blocks of 16 m" in capsys.readouterr().out
+    assert len(read_blocks(out)) == 15
+    assert main(["split", *args, "--out", str(out)]) == 2  # never silently overwritten
+    assert "already exists" in capsys.readouterr().err

@@ -18,11 +18,11 @@ import pyogrio
 import rasterio
 import shapely
 from affine import Affine
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError, ProjError
+from rasterio.crs import CRS
 from rasterio.enums import Resampling
 from rasterio.features import rasterize
 from rasterio.vrt import WarpedVRT
+from rasterio.warp import transform as transform_xy
 
 from landcover.data.scenes import Scene
 from landcover.errors import InputError, LandcoverIOError
@@ -129,18 +129,24 @@ def _reproject(geoms: np.ndarray, src: Any, dst: Any, path: Any) -> np.ndarray:
         src_crs, dst_crs = CRS.from_user_input(src), CRS.from_user_input(dst)
         if src_crs == dst_crs:
             return geoms
-        transformer = Transformer.from_crs(src_crs, dst_crs, always_xy=True)
 
         def move(xy: np.ndarray) -> np.ndarray:
-            x, y = transformer.transform(xy[:, 0], xy[:, 1], errcheck=True)
+            x, y = transform_xy(src_crs, dst_crs, xy[:, 0], xy[:, 1])
             return np.column_stack([x, y])
 
         out = shapely.transform(geoms, move)
-    except (CRSError, ProjError) as e:
-        raise InputError(f"cannot transform its CRS {src} to the scene's {dst} ({e})", path) from e
+    except Exception as e:  # rasterio raises CRSError or GDAL's CPLE_* errors here
+        raise InputError(_no_transform(src, dst), path) from e
     if not np.isfinite(shapely.get_coordinates(out)).all():
-        raise InputError(f"cannot transform its CRS {src} to the scene's {dst}", path)
+        raise InputError(_no_transform(src, dst), path)
     return out
+
+
+def _no_transform(src: Any, dst: Any) -> str:
+    """The one-line message for a CRS that cannot be transformed (long WKT shortened)."""
+    text = " ".join(str(src).split())
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return f"cannot transform its CRS {text} to the scene's {dst}"
 
 
 class RasterLabels:

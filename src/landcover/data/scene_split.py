@@ -23,9 +23,10 @@ import pyogrio.raw
 import shapely
 from affine import Affine
 
-from landcover.data.scene_windows import SceneReader
+from landcover.data.scene_windows import SceneReader, open_scenes
 from landcover.errors import InputError, LandcoverIOError
-from landcover.io.atomic import publish, reserve_temp
+from landcover.io.atomic import prepare_output_file, publish, reserve_temp
+from landcover.schema import ClassSchema
 
 SUBSETS = ("train", "val", "test")
 
@@ -165,3 +166,28 @@ def read_blocks(path: str | Path) -> list[Block]:
 def blocks_of(blocks: Sequence[Block], scene: str, subset: str) -> list[Any]:
     """The polygons of ``scene``'s blocks in ``subset``."""
     return [b.geometry for b in blocks if b.scene == scene and b.split == subset]
+
+
+def split_scene_list(
+    scenes: str | Path,
+    schema: ClassSchema,
+    out: str | Path,
+    block_m: float,
+    val: float = 0.15,
+    test: float = 0.15,
+    seed: int = 0,
+    overwrite: bool = False,
+) -> list[Block]:
+    """Split the scenes of a scene list by blocks and write the GeoPackage ``out``.
+
+    Raises:
+        LandcoverError: naming the file, for a bad scene, label file or output path.
+    """
+    out = Path(out)
+    if out.suffix.lower() != ".gpkg":
+        raise InputError("a split of scenes is a GeoPackage: give --out NAME.gpkg", out)
+    prepare_output_file(out, "the split GeoPackage", overwrite)
+    readers = open_scenes(scenes, schema, None)
+    blocks = split_blocks(readers, block_m, val, test, seed)
+    write_blocks(out, blocks, readers[0].crs)
+    return blocks

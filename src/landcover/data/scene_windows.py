@@ -8,6 +8,7 @@ labels rasterised or warped directly on the window's grid). Nothing reads a whol
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from rasterio.features import rasterize
 from rasterio.windows import from_bounds
 
 from landcover.data.scene_labels import LabelSource, open_labels
-from landcover.data.scenes import Scene
+from landcover.data.scenes import Scene, read_scene_list
 from landcover.errors import InputError, LandcoverIOError
 from landcover.schema import ClassSchema
 
@@ -118,3 +119,18 @@ def _inside(window: Any, src: Any) -> bool:
         and window.col_off + window.width <= src.width + 1e-6
         and window.row_off + window.height <= src.height + 1e-6
     )
+
+
+def open_scenes(
+    path: str | Path, schema: ClassSchema, bands: list[int] | None
+) -> list[SceneReader]:
+    """Open and check every scene of the scene list ``path`` (bands, CRS, labels).
+
+    Raises:
+        LandcoverError: one line naming the file and the problem, for the first bad input.
+    """
+    readers = [SceneReader(s, schema, bands) for s in read_scene_list(path)]
+    crs = {str(r.crs) for r in readers}
+    if len(crs) > 1:
+        raise InputError(f"scenes in several CRSs ({', '.join(sorted(crs))}); use one", path)
+    return readers

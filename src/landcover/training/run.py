@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from landcover.data.pairs import Pair, find_pairs, gsd_of, read_tiles_csv
-from landcover.errors import LandcoverError, require_torch
+from landcover.errors import LandcoverError, require_extra, require_torch
 from landcover.io.atomic import prepare_output_dir, write_text_atomic
 from landcover.schema import ClassSchema, get_schema
 from landcover.training.config import (
@@ -63,7 +63,8 @@ def train(
     data_dir(config)  # before the run folder is made
     schema = get_schema(config.schema)
     if config.scenes:  # every scene and label file checked before the run folder is made
-        from landcover.training.scene_data import open_scenes
+        require_extra("pyogrio", "gis", "training on scene lists")
+        from landcover.data.scene_windows import open_scenes
 
         open_scenes(config.scenes, schema, config.bands)
     if config.init_checkpoint and not resume:

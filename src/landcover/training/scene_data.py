@@ -17,8 +17,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from landcover.data.scene_split import Block, read_blocks, split_blocks, write_blocks
-from landcover.data.scene_windows import SceneReader
-from landcover.data.scenes import read_scene_list
+from landcover.data.scene_windows import SceneReader, open_scenes
 from landcover.errors import InputError
 from landcover.schema import ClassSchema
 from landcover.training.augment import train_transform
@@ -29,21 +28,6 @@ from landcover.training.scene_dataset import SceneWindows, labelled_points, tile
 log = logging.getLogger(__name__)
 
 SPLIT_NAME = "split.gpkg"
-
-
-def open_scenes(
-    path: str | Path, schema: ClassSchema, bands: list[int] | None
-) -> list[SceneReader]:
-    """Open and check every scene of the scene list ``path`` (bands, CRS, labels).
-
-    Raises:
-        LandcoverError: one line naming the file and the problem, for the first bad input.
-    """
-    readers = [SceneReader(s, schema, bands) for s in read_scene_list(path)]
-    crs = {str(r.crs) for r in readers}
-    if len(crs) > 1:
-        raise InputError(f"scenes in several CRSs ({', '.join(sorted(crs))}); use one", path)
-    return readers
 
 
 def scene_blocks(cfg: TrainConfig, readers: list[SceneReader], out: Path, resume: bool) -> list:
