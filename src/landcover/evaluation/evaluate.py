@@ -26,6 +26,7 @@ import numpy as np
 
 from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError
+from landcover.evaluation.class_match import match_classes, remapped
 from landcover.evaluation.flags import Flag, find_flags
 from landcover.evaluation.metrics import Scores, confusion_matrix, scores
 from landcover.evaluation.per_image import ImageScore, image_score
@@ -44,7 +45,6 @@ from landcover.inference.gsd import estimate_gsd_array
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.masks import far_from_palette as far_from_palette
 from landcover.io.masks import read_mask_labels
-from landcover.models.meta import check_schema
 from landcover.schema import ClassSchema, EncodedMask
 
 log = logging.getLogger(__name__)
@@ -205,7 +205,8 @@ def evaluate_pairs(
     """Predict and score every pair, then write the report into ``out``.
 
     ``predictor`` is the model (with ``.meta``); ``schema`` the data's (default: the model's,
-    which it must match); ``gsd_m`` the images' metres per pixel (``None``: estimated per image
+    matched to it by class name: :func:`~landcover.evaluation.class_match.match_classes`);
+    ``gsd_m`` the images' metres per pixel (``None``: estimated per image
     unless ``estimate`` is false, as ``predict`` does); ``gallery`` images per gallery (worst,
     best, random with ``seed``, flagged; 0 for none); ``flag_threshold``/``min_area`` what a
     confident disagreement is (:func:`~landcover.evaluation.flags.find_flags`); ``overlap``/
@@ -221,11 +222,11 @@ def evaluate_pairs(
     from tqdm import tqdm
 
     schema = schema or predictor.meta.schema
-    check_schema(predictor.meta, schema, model_name)
+    mapping = match_classes(predictor.meta.schema, schema, model_name)
     if not pairs:
         raise LandcoverError("no image/mask pairs to evaluate")
     out = prepare_output(out, overwrite)
-    predict = predict or _default_predict()
+    predict = remapped(predict or _default_predict(), mapping)
     run = _Tally(schema, gallery, len(pairs), seed, flag_threshold, min_area)
     for i, pair in enumerate(tqdm(pairs, desc="evaluate", unit="image", disable=not progress)):
         try:
