@@ -1,7 +1,7 @@
 """Windowed training on a 20 000 x 20 000 scene: samples per second and peak memory.
 
-Generates (once, in ``--work``) a tiled, DEFLATE-compressed 3-band GeoTIFF of ``--size`` pixels
-at 0.5 m in UTM 31N (a repeating 1024-px pattern, written block by block, with overviews, as a
+Generates (once, in ``--work``) a tiled, DEFLATE-compressed 3-band GeoTIFF of ``--size``
+pixels at 0.5 m in UTM 31N (a repeating 1024-px gradient pattern, written block by block, with overviews, as a
 COG is laid out) and ``--polygons`` random labelled squares (GeoPackage, field ``class``). Each
 row then runs in a fresh process and reports its own peak RSS (``ru_maxrss``):
 
@@ -45,7 +45,8 @@ def make_scene(work: Path, size: int, polygons: int) -> Path:
         return listed
     tif, gpkg = work / f"scene_{size}.tif", work / f"labels_{size}.gpkg"
     rng = np.random.default_rng(0)
-    tile = rng.integers(0, 256, (3, 1024, 1024), dtype=np.uint8)
+    rows, cols = np.mgrid[0:1024, 0:1024]
+    tile = np.stack([(rows // 4 + cols // 8 + 40 * b) % 256 for b in range(3)]).astype(np.uint8)
     profile = {
         "driver": "GTiff", "width": size, "height": size, "count": 3, "dtype": "uint8",
         "crs": CRS, "transform": from_origin(X0, Y0, 0.5, 0.5), "tiled": True,

@@ -37,6 +37,7 @@ from landcover.inference.engine import (
     scale_for,
 )
 from landcover.inference.gsd import Gsd, estimate_gsd, known_gsd
+from landcover.inference.model_bands import check_model_bands
 from landcover.inference.predictor import Predictor
 from landcover.inference.writers import write_color_png, write_overlay_jpg
 from landcover.io.atomic import prepare_output_dir
@@ -254,6 +255,7 @@ def predict_file(
     path, out_dir = Path(path), Path(out_dir)
     stem = stem or path.stem
     meta = predictor.meta
+    check_model_bands(meta, path)
     import rasterio
 
     # GDAL's block cache defaults to 5 % of RAM; cap it so memory stays flat on big scenes.

@@ -206,6 +206,7 @@ def describe_model(
         tile_size=cfg.crop_size,
         arch_kwargs=dict(cfg.model_kwargs),
         in_channels=len(cfg.bands) if cfg.bands else 3,
+        bands=tuple(cfg.bands) if cfg.bands else None,
     )
     return meta, weights
 
@@ -426,6 +427,21 @@ def make_loaders(
 
 
 def resolve_normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tuple]:
+    """``(mean, std)`` for the model input, one per band (:func:`_normalization`).
+
+    Bands beyond the three of an RGB normalisation (``--bands 1,2,3,4``) get the mean of the
+    RGB values, as their first-layer filters start from the mean of the RGB filters
+    (:func:`~landcover.training.finetune.init_from_checkpoint`).
+    """
+    mean, std = _normalization(cfg, train_set)
+    n = len(cfg.bands) if cfg.bands else 3
+    if len(mean) == 3 and n > 3:
+        mean = (*mean, *[round(sum(mean) / 3, 4)] * (n - 3))
+        std = (*std, *[round(sum(std) / 3, 4)] * (n - 3))
+    return tuple(mean), tuple(std)
+
+
+def _normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple, tuple]:
     """``(mean, std)`` for the model input, per ``cfg.normalize``.
 
     ``auto``: when fine-tuning (``init_checkpoint``), the checkpoint's own normalisation (its
