@@ -1,9 +1,9 @@
 """Windowed training on a 20 000 x 20 000 scene: samples per second and peak memory.
 
 Generates (once, in ``--work``) a tiled, DEFLATE-compressed 3-band GeoTIFF of ``--size``
-pixels at 0.5 m in UTM 31N (a repeating 1024-px gradient pattern, written block by block, with overviews, as a
-COG is laid out) and ``--polygons`` random labelled squares (GeoPackage, field ``class``). Each
-row then runs in a fresh process and reports its own peak RSS (``ru_maxrss``):
+pixels at 0.5 m in UTM 31N (a repeating 1024-px gradient pattern, written block by block, with
+overviews, as a COG is laid out) and ``--polygons`` random labelled squares (GeoPackage, field
+``class``). Each row then runs in a fresh process and reports its own peak RSS (``ru_maxrss``):
 
 - ``imports``: Python with landcover, torch and rasterio imported (the baseline);
 - ``windows``: ``--samples`` random 256-px training windows at 1 m read through
