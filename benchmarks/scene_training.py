@@ -3,7 +3,7 @@
 Generates (once, in ``--work``) a tiled, DEFLATE-compressed 3-band GeoTIFF of ``--size``
 pixels at 0.5 m in UTM 31N (a repeating 1024-px gradient pattern, written block by block, with
 overviews, as a COG is laid out) and ``--polygons`` random labelled squares (GeoPackage, field
-``class``). Each row then runs in a fresh process and reports its own peak RSS (``ru_maxrss``):
+``class``). Each row then runs in a fresh process and reports its own peak RSS (``VmHWM``):
 
 - ``imports``: Python with landcover, torch and rasterio imported (the baseline);
 - ``windows``: ``--samples`` random 256-px training windows at 1 m read through
@@ -71,6 +71,15 @@ def make_scene(work: Path, size: int, polygons: int) -> Path:
     return listed
 
 
+def peak_rss_kb() -> int:
+    """This process's peak RSS in kB: ``VmHWM`` (``ru_maxrss`` survives exec and would carry
+    the parent's peak into the child)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def stage(name: str, listed: Path, samples: int) -> dict:
     """Run one row in this process; returns its figures."""
     import torch  # noqa: F401  (the baseline holds what every row imports)
@@ -104,7 +113,7 @@ def stage(name: str, listed: Path, samples: int) -> dict:
         }  # fmt: skip
         train(load_config(None, options), listed.parent / "run", overwrite=True)
     seconds = time.perf_counter() - t0
-    rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+    rss_gb = peak_rss_kb() / 1024**2
     return {"stage": name, "seconds": seconds, "rss_gb": rss_gb}
 
 

@@ -23,6 +23,9 @@ from landcover.data.scenes import Scene, read_scene_list
 from landcover.errors import InputError, LandcoverIOError
 from landcover.schema import ClassSchema
 
+#: GDAL block cache while reading windows, in MB.
+CACHE_MB = 64
+
 
 def scene_gsd(src: Any, path: Any) -> float:
     """The pixel size of an open raster in metres (square pixels of a projected CRS).
@@ -93,15 +96,17 @@ class SceneReader:
         transform, shape = self.grid(x, y, size, gsd)
         w, s, e, n = rasterio.transform.array_bounds(size, size, transform)
         window = from_bounds(w, s, e, n, self.src.transform)
-        image = self.src.read(
-            self.bands,
-            window=window,
-            out_shape=(len(self.bands), size, size),
-            resampling=Resampling.bilinear,
-            boundless=not _inside(window, self.src),
-            fill_value=0,
-        )
-        labels = self.labels.read(transform, shape)
+        # GDAL's block cache defaults to 5 % of RAM; capped, memory stays flat on big scenes.
+        with rasterio.Env(GDAL_CACHEMAX=CACHE_MB):
+            image = self.src.read(
+                self.bands,
+                window=window,
+                out_shape=(len(self.bands), size, size),
+                resampling=Resampling.bilinear,
+                boundless=not _inside(window, self.src),
+                fill_value=0,
+            )
+            labels = self.labels.read(transform, shape)
         if len(keep):
             inside = rasterize(((g, 1) for g in keep), out_shape=shape, transform=transform)
             labels[inside == 0] = self.fill
