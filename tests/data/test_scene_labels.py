@@ -143,3 +143,23 @@ def test_read_does_not_depend_on_window_origin(scene, schema):
     whole = reader.labels.read(from_origin(X0, Y0, 1, 1), (64, 64))
     part = reader.labels.read(Affine(1, 0, X0 + 8, 0, -1, Y0 - 8), (16, 16))
     np.testing.assert_array_equal(part, whole[8:24, 8:24])
+
+
+def test_cli_check_of_a_scene_list_lists_scenes_and_problems(tmp_path, schema, capsys):
+    from landcover.cli import main
+
+    write_raster(tmp_path / "good.tif")
+    write_raster(tmp_path / "bad.tif")
+    default_polygons(tmp_path / "drawn.gpkg")
+    default_polygons(tmp_path / "lava.gpkg", ("forest", "lava"))
+    listed = write_list(tmp_path / "scenes.yaml", [
+        {"image": "good.tif", "labels": "drawn.gpkg"},
+        {"image": "bad.tif", "labels": "lava.gpkg"},
+    ], field="class")  # fmt: skip
+    assert main(["check", str(listed), "--schema", str(tmp_path / "three.yaml")]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (
+        "good.tif  64x64  EPSG:32631  1 m  3 bands  labels drawn.gpkg (2 polygons on the scene)"
+    )
+    assert out[1].startswith(f"{tmp_path / 'lava.gpkg'}: class values lava are no class")
+    assert out[2] == f"ERROR: 2 scenes, 1 with errors in {listed}"
