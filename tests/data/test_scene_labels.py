@@ -163,3 +163,28 @@ def test_cli_check_of_a_scene_list_lists_scenes_and_problems(tmp_path, schema, c
     )
     assert out[1].startswith(f"{tmp_path / 'lava.gpkg'}: class values lava are no class")
     assert out[2] == f"ERROR: 2 scenes, 1 with errors in {listed}"
+
+
+def test_schema_values_map_a_product_s_codes(tmp_path):
+    import json
+
+    from landcover.schema import ClassSchema
+
+    schema = get_schema(write_schema(tmp_path / "coded.yaml", values={10: "forest", 80: "water"}))
+    assert schema.values == ((10, "forest"), (80, "water"))
+    back = ClassSchema.from_dict(json.loads(json.dumps(schema.to_dict())))  # as in ONNX metadata
+    assert back == schema
+    codes = np.full((64, 64), 80, np.uint8)
+    codes[:, :16] = 10
+    codes[60:] = 0  # nodata
+    path = tmp_path / "product.tif"
+    profile = {"driver": "GTiff", "width": 64, "height": 64, "count": 1, "dtype": "uint8",
+               "crs": CRS, "transform": from_origin(X0, Y0, 1, 1), "nodata": 0}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(codes, 1)
+    out = SceneReader(Scene(write_raster(tmp_path / "s.tif"), path), schema).labels.read(
+        from_origin(X0, Y0, 1, 1), (64, 64)
+    )
+    assert (out[:60, :16] == 0).all() and (out[:60, 16:] == 1).all() and (out[60:] == 2).all()
+    with pytest.raises(Exception, match="values name no class: lava"):
+        get_schema(write_schema(tmp_path / "bad.yaml", values={10: "lava"}))

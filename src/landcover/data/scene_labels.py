@@ -41,13 +41,14 @@ class LabelSource(Protocol):
 
 
 def class_lookup(scene: Scene, schema: ClassSchema) -> dict[Any, int]:
-    """Label value -> class index: class names, then ``scene.values`` codes (by class name).
+    """Label value -> class index: class names, then the schema's and the scene's ``values``
+    codes (by class name; the scene's win).
 
     Raises:
         InputError: naming the scene list's label file when a ``values`` entry names no class.
     """
     lookup: dict[Any, int] = {name: i for i, name in enumerate(schema.classes)}
-    for code, name in scene.values.items():
+    for code, name in [*schema.values, *scene.values.items()]:
         if name not in lookup:
             raise InputError(
                 f"values maps {code!r} to {name!r}, which is no class of {schema.name!r} "
@@ -181,8 +182,9 @@ class RasterLabels:
         for code in codes.tolist():
             if self.nodata is not None and code == self.nodata:
                 continue
-            index = _index_of(code, lookup, schema) if scene.values else None
-            if index is None and not scene.values and code < schema.num_classes:
+            coded = bool(scene.values or schema.values)
+            index = _index_of(code, lookup, schema) if coded else None
+            if index is None and not coded and code < schema.num_classes:
                 index = code
             if index is None:
                 bad.append(str(code))
@@ -195,7 +197,7 @@ class RasterLabels:
         for key, index in lookup.items():
             if isinstance(key, int) and 0 <= key < 65536:
                 lut[key] = index
-        if not scene.values:
+        if not (scene.values or schema.values):
             lut[: schema.num_classes] = np.arange(schema.num_classes)
         if self.nodata is not None and 0 <= self.nodata < 65536:
             lut[int(self.nodata)] = self.fill
