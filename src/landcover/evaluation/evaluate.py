@@ -417,8 +417,11 @@ def evaluate(
 
     Args:
         model: an ``.onnx`` file, a checkpoint, or ``None`` for the bundled model.
-        data: dataset folder (:func:`~landcover.data.pairs.find_pairs`); out: report folder.
-        split: optional split CSV (``landcover split``); with ``subset``, which pairs to use.
+        data: dataset folder (:func:`~landcover.data.pairs.find_pairs`), or a scene list
+            scored on its ``split``'s blocks (:mod:`~landcover.evaluation.scene_blocks`);
+            out: report folder.
+        split: optional split CSV (``landcover split``; for scenes, their GeoPackage of
+            blocks, required); with ``subset``, which pairs (or blocks) to use.
         subset: ``train``, ``val`` or ``test``.
         schema: the data's class schema (name, YAML file or object); default the model's.
         gsd_m: metres per pixel of the images; default from ``tiles.csv`` when known.
@@ -428,10 +431,14 @@ def evaluate(
         **options: passed to :func:`evaluate_pairs`.
     """
     from landcover.data.pairs import find_pairs, gsd_of, read_tiles_csv
+    from landcover.data.scenes import is_scene_list
     from landcover.inference.predictor import load_predictor
     from landcover.schema import get_schema
 
     data_schema = None if schema is None else get_schema(schema)
+    if is_scene_list(data):
+        return _evaluate_scenes(model, data, out, split, subset, data_schema, backend, precision,
+                                predict, options)  # fmt: skip
     discovery = find_pairs(data)
     pairs = discovery.pairs
     if not pairs:
@@ -459,3 +466,31 @@ def evaluate(
         model_name=name,
         **options,
     )
+
+
+def _evaluate_scenes(
+    model: str | Path | None,
+    scenes: str | Path,
+    out: str | Path,
+    split: str | Path | None,
+    subset: str,
+    schema: ClassSchema | None,
+    backend: str,
+    precision: str | None,
+    predict: PredictFn | None,
+    options: dict[str, Any],
+) -> EvaluationResult:
+    """:func:`evaluate` of a scene list on its split's ``subset`` blocks."""
+    from landcover.evaluation.scene_blocks import evaluate_scene_blocks
+    from landcover.inference.predictor import load_predictor
+
+    if split is None:
+        raise LandcoverError("give --split BLOCKS.gpkg (from 'landcover split') to evaluate "
+                             "scenes on held-out blocks", scenes)  # fmt: skip
+    predictor = load_predictor(model, backend=backend, precision=precision)
+    name = str(model if model is not None else getattr(predictor, "path", "bundled model"))
+    kept = {k: v for k, v in options.items()
+            if k in ("overlap", "tta", "gallery", "flag_threshold", "min_area", "seed",
+                     "overwrite", "bands")}  # fmt: skip
+    return evaluate_scene_blocks(predictor, scenes, split, out, subset=subset, schema=schema,
+                                 predict=predict, model_name=name, **kept)  # fmt: skip
