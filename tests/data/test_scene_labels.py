@@ -188,3 +188,26 @@ def test_schema_values_map_a_product_s_codes(tmp_path):
     assert (out[:60, :16] == 0).all() and (out[:60, 16:] == 1).all() and (out[60:] == 2).all()
     with pytest.raises(Exception, match="values name no class: lava"):
         get_schema(write_schema(tmp_path / "bad.yaml", values={10: "lava"}))
+
+
+def test_cli_stats_of_a_scene_list_counts_labelled_pixels(tmp_path, schema, scene, capsys):
+    import json
+
+    from landcover.cli import main
+
+    entry = {"image": "scene.tif", "labels": "drawn.gpkg"}
+    listed = write_list(tmp_path / "scenes.yaml", [entry], field="class")
+    out = tmp_path / "stats"
+    args = ["stats", str(listed), "--schema", str(tmp_path / "three.yaml"), "--out", str(out)]
+    assert main(args) == 0
+    doc = json.loads((out / "class_stats.json").read_text())
+    assert doc["pixel_counts"] == {"forest": 256, "water": 256, "nodata": 64 * 64 - 512}
+
+
+def test_scene_stats_do_not_depend_on_the_chunk_size(tmp_path, schema, scene):
+    from landcover.data.scene_stats import scene_stats
+
+    entry = {"image": "scene.tif", "labels": "drawn.gpkg"}
+    listed = write_list(tmp_path / "scenes.yaml", [entry], field="class")
+    small = scene_stats(listed, schema, chunk=24).images[0].counts.tolist()
+    assert small == scene_stats(listed, schema).images[0].counts.tolist() == [256, 256, 3584]
