@@ -92,3 +92,18 @@ def test_cli_split_of_a_scene_list_writes_a_geopackage(tmp_path, reader, capsys)
     assert len(read_blocks(out)) == 15
     assert main(["split", *args, "--out", str(out)]) == 2  # never silently overwritten
     assert "already exists" in capsys.readouterr().err
+
+
+def test_random_windows_are_reproducible_for_a_seed(tmp_path, reader):
+    from landcover.training.scene_dataset import SceneWindows, labelled_points
+
+    blocks = split_blocks([reader], BLOCK, val=0.3, test=0.0, seed=1)
+    cells = labelled_points([reader], blocks, "train")
+
+    def points(seed: int) -> list:
+        data = SceneWindows([reader.scene], reader_schema(tmp_path), blocks, "train", 24, 1.0,
+                            cells=cells, length=5, seed=seed)  # fmt: skip
+        data.readers()
+        return [data.point(i) for i in range(5)]
+
+    assert points(0) == points(0) != points(1)

@@ -130,7 +130,8 @@ class SceneWindows(Dataset):
         if self._pid != os.getpid():
             self._readers = [SceneReader(s, self.schema, self.bands) for s in self.scenes]
             info = torch.utils.data.get_worker_info()
-            self._rng = np.random.default_rng([self.seed, info.id if info else 0, os.getpid()])
+            # Each worker draws its own windows, reproducibly for a seed.
+            self._rng = np.random.default_rng([self.seed, info.id if info else 0])
             self._pid = os.getpid()
         return self._readers
 
