@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 
@@ -42,6 +44,8 @@ def test_split_keeps_labelled_blocks_and_round_trips(tmp_path, reader):
     counts = {s: sum(b.split == s for b in blocks) for s in ("train", "val", "test")}
     assert counts == {"train": 9, "val": 3, "test": 3}
     path = write_blocks(tmp_path / "split.gpkg", blocks, CRS)
+    with sqlite3.connect(path) as db:  # GeoPackage 1.2, which QGIS 3.22 opens without warnings
+        assert db.execute("PRAGMA user_version").fetchone() == (10200,)
     back = read_blocks(path)
     assert [(b.scene, b.name, b.split) for b in back] == [
         (b.scene, b.name, b.split) for b in blocks

@@ -125,9 +125,10 @@ def write_blocks(path: str | Path, blocks: Sequence[Block], crs: Any) -> Path:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
+            # GeoPackage 1.2: QGIS 3.22's GDAL 3.6 warns on every open of a 1.4 file.
             pyogrio.raw.write(
                 tmp, geometry, data, fields, layer="blocks", driver="GPKG",
-                geometry_type="Polygon", crs=str(crs),
+                geometry_type="Polygon", crs=str(crs), dataset_options={"VERSION": "1.2"},
             )  # fmt: skip
     except BaseException:
         tmp.unlink(missing_ok=True)
