@@ -211,3 +211,35 @@ def test_scene_stats_do_not_depend_on_the_chunk_size(tmp_path, schema, scene):
     listed = write_list(tmp_path / "scenes.yaml", [entry], field="class")
     small = scene_stats(listed, schema, chunk=24).images[0].counts.tolist()
     assert small == scene_stats(listed, schema).images[0].counts.tolist() == [256, 256, 3584]
+
+
+def _label_raster(path, codes, crs, transform, nodata=None):
+    profile = {"driver": "GTiff", "width": codes.shape[1], "height": codes.shape[0], "count": 1,
+               "dtype": "uint8", "crs": crs, "transform": transform, "nodata": nodata}  # fmt: skip
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(codes, 1)
+    return path
+
+
+def test_label_raster_in_another_crs_is_reprojected(tmp_path, schema):
+    # A lon/lat label raster over the scene: west of the scene's x = X0 + 32 m forest (0),
+    # east of it water (1), on a 10 x 10 grid of about 0.1 m cells.
+    (w, e), (s, n) = transform(CRS, "EPSG:4326", [X0 - 8, X0 + 72], [Y0 - 72, Y0 + 8])
+    (mid,), _ = transform(CRS, "EPSG:4326", [X0 + 32], [Y0 - 32])
+    cols = 800
+    lon = w + (np.arange(cols) + 0.5) * (e - w) / cols
+    codes = np.broadcast_to((lon > mid).astype(np.uint8), (800, cols)).copy()
+    path = _label_raster(tmp_path / "ll.tif", codes, "EPSG:4326",
+                         from_origin(w, n, (e - w) / cols, (n - s) / 800))  # fmt: skip
+    scene = Scene(write_raster(tmp_path / "scene.tif"), path)
+    out = SceneReader(scene, schema).labels.read(from_origin(X0, Y0, 1, 1), (64, 64))
+    # UTM grid north and lon/lat north differ by a fraction of a degree here: a pixel or two.
+    assert (out[:, :30] == 0).all() and (out[:, 34:] == 1).all()
+
+
+def test_label_raster_codes_that_are_no_class_are_refused(tmp_path, schema):
+    codes = np.full((64, 64), 7, np.uint8)
+    path = _label_raster(tmp_path / "codes.tif", codes, CRS, from_origin(X0, Y0, 1, 1))
+    scene = Scene(write_raster(tmp_path / "s.tif"), path)
+    with pytest.raises(InputError, match=r"codes.tif: label codes 7 are no class of 'three'"):
+        SceneReader(scene, schema)
