@@ -243,3 +243,16 @@ def test_label_raster_codes_that_are_no_class_are_refused(tmp_path, schema):
     scene = Scene(write_raster(tmp_path / "s.tif"), path)
     with pytest.raises(InputError, match=r"codes.tif: label codes 7 are no class of 'three'"):
         SceneReader(scene, schema)
+
+
+def test_scenes_of_different_gsds_give_windows_on_one_grid(tmp_path, schema):
+    labels = default_polygons(tmp_path / "drawn.gpkg")
+    fine = SceneReader(Scene(write_raster(tmp_path / "fine.tif"), labels, "class"), schema)
+    coarse = SceneReader(
+        Scene(write_raster(tmp_path / "coarse.tif", size=32, gsd=2.0), labels, "class"), schema
+    )
+    assert (fine.gsd, coarse.gsd) == (1.0, 2.0)
+    a_image, a_labels = fine.read(X0 + 32, Y0 - 32, 48, 1.0)
+    b_image, b_labels = coarse.read(X0 + 32, Y0 - 32, 48, 1.0)
+    assert a_image.shape == b_image.shape == (48, 48, 3)
+    np.testing.assert_array_equal(a_labels, b_labels)  # labels drawn on the window's grid
