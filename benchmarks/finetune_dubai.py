@@ -105,7 +105,7 @@ def train_once(start: str, minutes: float, out: Path, split: Path, args: argpars
 
 def score(best: Path, out: Path, split: Path) -> dict[str, Any]:
     """Test-tile scores of ``best`` and the run's history (epochs, training time)."""
-    from landcover.evaluation.evaluate import evaluate
+    from landcover.evaluation.run import evaluate
 
     result = evaluate(
         best,

@@ -32,7 +32,7 @@ _API = {
     "check_dataset": "landcover.data.check",
     "compute_stats": "landcover.data.stats",
     "split_pairs": "landcover.data.split",
-    "evaluate": "landcover.evaluation.evaluate",
+    "evaluate": "landcover.evaluation.run",
     "list_models": "landcover.bundled",
     "LandcoverError": "landcover.errors",
     "InputError": "landcover.errors",
@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # what IDEs and type checkers see; kept in step with _API by 
     from landcover.errors import LandcoverError as LandcoverError
     from landcover.errors import LandcoverIOError as LandcoverIOError
     from landcover.errors import MissingDependencyError as MissingDependencyError
-    from landcover.evaluation.evaluate import evaluate as evaluate
+    from landcover.evaluation.run import evaluate as evaluate
     from landcover.inference.engine import predict_array as predict_array
     from landcover.inference.options import PredictOptions as PredictOptions
     from landcover.inference.predictor import load_predictor as load_predictor

@@ -118,6 +118,9 @@ class ClassSchema:
         ignore_value: ``index`` masks only: the pixel value meaning "ignore" (e.g. 255, or 0
             when 0 is no-data); default the ignore index. A value below the number of classes
             must be the ignore index.
+        values: label codes and the class names they stand for, as land-cover products
+            publish them (``values: {10: forest, 20: shrub}`` in YAML); read by scene labels
+            (:mod:`landcover.data.scene_labels`).
     """
 
     name: str
@@ -128,6 +131,7 @@ class ClassSchema:
     tolerance: float = 60.0
     mask_format: MaskFormat = "rgb"
     ignore_value: int | None = None
+    values: tuple[tuple[int, str], ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.classes) != len(self.colors):
@@ -144,6 +148,11 @@ class ClassSchema:
             )
         self._check_colors()
         self._check_mask_format()
+        unknown = sorted({name for _, name in self.values} - set(self.classes))
+        if unknown:
+            raise LandcoverError(
+                f"schema {self.name!r}: values name no class: {', '.join(unknown)}"
+            )
 
     def _check_colors(self) -> None:
         if len(set(self.colors)) != len(self.colors):
@@ -305,6 +314,7 @@ class ClassSchema:
             "tolerance": self.tolerance,
             "mask_format": self.mask_format,
             "ignore_value": self.ignore_value,
+            **({"values": {str(c): n for c, n in self.values}} if self.values else {}),
         }
 
     @classmethod
@@ -337,6 +347,7 @@ class ClassSchema:
                 tolerance=float(d.get("tolerance", 60.0)),
                 mask_format=mask_format,
                 ignore_value=_pixel_value(d.get("ignore_value"), "ignore_value", where),
+                values=_code_values(d.get("values"), where),
             )
         except LandcoverError as e:
             if source is None:
@@ -364,6 +375,18 @@ def _parse_classes(
             need += " (index schemas: give every class a colour, or none)"
         raise LandcoverError(need, where) from e
     return names, colors  # type: ignore[return-value]
+
+
+def _code_values(values: Any, where: str | Path) -> tuple[tuple[int, str], ...]:
+    """A YAML ``values:`` mapping (label code -> class name) as sorted ``(code, name)`` pairs."""
+    if not values:
+        return ()
+    if not isinstance(values, dict):
+        raise LandcoverError("values must map label codes to class names", where)
+    try:  # codes are integers in YAML, text in JSON metadata
+        return tuple(sorted((int(str(c)), str(n)) for c, n in values.items()))
+    except ValueError as e:
+        raise LandcoverError(f"values codes must be integers ({e})", where) from e
 
 
 def _pixel_value(value: Any, option: str, where: str | Path) -> int | None:

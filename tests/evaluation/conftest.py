@@ -86,9 +86,9 @@ def oracle() -> OraclePredictor:
 def oracle_cli(monkeypatch: pytest.MonkeyPatch, oracle: OraclePredictor) -> OraclePredictor:
     """Make ``landcover evaluate`` use the oracle whatever ``--model`` says (no torch needed)."""
     import landcover.evaluation.evaluate as ev
-    import landcover.inference.predictor as pr
+    import landcover.evaluation.run as run
 
-    monkeypatch.setattr(pr, "load_predictor", lambda model=None, backend="auto", **kw: oracle)
+    monkeypatch.setattr(run, "load_predictor", lambda model=None, backend="auto", **kw: oracle)
     monkeypatch.setattr(ev, "_default_predict", lambda: oracle_predict)
     return oracle
 

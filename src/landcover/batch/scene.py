@@ -34,6 +34,7 @@ from landcover.inference.engine import (
     scale_for,
 )
 from landcover.inference.gsd import Gsd
+from landcover.inference.model_bands import check_model_bands
 from landcover.inference.options import PredictOptions
 from landcover.inference.predict import CONFIDENCE_SUFFIX, scene_gsd
 from landcover.inference.predictor import Predictor
@@ -222,6 +223,7 @@ def open_scene(
         RasterReader(path, bands=options.bands) as reader,
     ):
         meta = predictor.meta
+        check_model_bands(meta, path)
         gsd, scale, windows, margin = plan_blocks(reader, meta, options, gsd)
         writers = SceneWriters(reader.info, prefix, meta, options, cog)
         tally = Tally.empty(reader.info, meta.num_classes)

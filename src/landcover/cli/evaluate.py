@@ -39,14 +39,16 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
         required=True,
         metavar="DIR",
         help="dataset folder with image/mask pairs (<id>_sat.jpg + <id>_mask.png, "
-        "or images/ and masks/)",
+        "or images/ and masks/), or a scene list (YAML/CSV) scored on the --subset blocks of "
+        "its --split GeoPackage, each at its scene's GSD",
     )
     p.add_argument("--out", required=True, metavar="REPORT", help="report folder to write")
     p.add_argument(
         "--split",
         default=None,
         metavar="CSV",
-        help="split CSV from 'landcover split'; evaluate only its --subset",
+        help="split CSV from 'landcover split' (scene lists: its GeoPackage of blocks); "
+        "evaluate only its --subset",
     )
     p.add_argument(
         "--subset",
@@ -58,8 +60,8 @@ def _add_data_options(p: argparse.ArgumentParser) -> None:
         "--schema",
         default=None,
         metavar="NAME|YAML",
-        help="class schema of the masks (deepglobe, dubai or a YAML file); must "
-        "match the model's; default: the model's",
+        help="class schema of the masks (deepglobe, dubai or a YAML file); its classes are "
+        "matched to the model's by name; default: the model's",
     )
 
 
@@ -92,7 +94,7 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation, print the summary; exit code 1 when some pairs were skipped."""
     from landcover.errors import LandcoverError
-    from landcover.evaluation.evaluate import evaluate
+    from landcover.evaluation.run import evaluate
     from landcover.report import write_evaluation_report
 
     if not 0.0 <= args.flag_threshold <= 1.0:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from landcover.cli.options import HelpFormatter, add_dataset_options, dataset_from_args
+from landcover.data.scenes import is_scene_list
 from landcover.data.stats import (
     CHART_PNG,
     PER_IMAGE_CSV,
     STATS_JSON,
+    DatasetStats,
     compute_stats,
     write_per_image_csv,
     write_stats_json,
 )
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, require_extra
 from landcover.io.atomic import prepare_output_dir
+from landcover.schema import get_schema
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -25,7 +29,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description=f"Count the pixels of each class over all masks and write OUT/{STATS_JSON} "
         f"(classes, pixel_counts, fractions, images), OUT/{PER_IMAGE_CSV} (class fractions and "
         f"presence per image) and OUT/{CHART_PNG} (bar chart in the class colours). A mask "
-        "that cannot be read is listed at the end and makes the exit code 1.",
+        "that cannot be read is listed at the end and makes the exit code 1. DIR may also be a "
+        "scene list: each scene's labels are counted on its own grid (unlabelled pixels in "
+        "the ignored class).",
         formatter_class=HelpFormatter,
     )
     add_dataset_options(p)
@@ -34,15 +40,29 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.set_defaults(func=run)
 
 
+def _scene_stats(args: argparse.Namespace) -> DatasetStats:
+    """Stats of a scene list: each scene's labels counted on its own grid."""
+    require_extra("pyogrio", "gis", "scene lists")
+    # Lazy: pyogrio (vector labels) is the optional [gis] extra.
+    from landcover.data.scene_stats import scene_stats
+
+    prepare_output_dir(args.out, [STATS_JSON, PER_IMAGE_CSV, CHART_PNG], args.overwrite)
+    return scene_stats(args.dir, get_schema(args.schema))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``stats``; returns 0 when every mask was counted, 1 otherwise."""
     from landcover.viz.distribution import plot_class_distribution
 
-    found, schema = dataset_from_args(args)
-    out = prepare_output_dir(args.out, [STATS_JSON, PER_IMAGE_CSV, CHART_PNG], args.overwrite)
-    stats = compute_stats(found.pairs, schema, progress=not args.quiet)
+    stats = _scene_stats(args) if is_scene_list(args.dir) else None
+    if stats is None:
+        found, schema = dataset_from_args(args)
+        out = prepare_output_dir(args.out, [STATS_JSON, PER_IMAGE_CSV, CHART_PNG], args.overwrite)
+        stats = compute_stats(found.pairs, schema, progress=not args.quiet)
+    schema, out = stats.schema, Path(args.out)
     if not stats.images:
-        raise LandcoverError(f"none of the {len(found.pairs)} masks could be read", args.dir)
+        what = "scenes" if is_scene_list(args.dir) else "masks"
+        raise LandcoverError(f"none of the {len(stats.failures)} {what} could be read", args.dir)
     write_stats_json(stats, out / STATS_JSON)
     write_per_image_csv(stats, out / PER_IMAGE_CSV)
     plot_class_distribution(

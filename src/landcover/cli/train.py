@@ -1,4 +1,4 @@
-"""``landcover train``: train a segmentation model on a folder of image/mask pairs."""
+"""``landcover train``: train a segmentation model on image/mask pairs or a scene list."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ EXAMPLE = """\
 example:
   landcover train --data ../shared/data/deepglobe/quadrants512 --split split.csv \\
       --model unet-lite0 --encoder-weights imagenet --max-time 60 --out runs/lite0
+  landcover train --scenes scenes.yaml --split blocks.gpkg --init-checkpoint deepglobe-fpn-lite0 \\
+      --model fpn-lite0 --max-time 30 --out runs/region   large scenes, polygon labels
   landcover train --resume runs/lite0          continue after an interruption
 """
 

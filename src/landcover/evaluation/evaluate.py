@@ -26,6 +26,7 @@ import numpy as np
 
 from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError, LandcoverIOError
+from landcover.evaluation.class_match import match_classes, remapped
 from landcover.evaluation.flags import Flag, find_flags
 from landcover.evaluation.metrics import Scores, confusion_matrix, scores
 from landcover.evaluation.per_image import ImageScore, image_score
@@ -45,7 +46,6 @@ from landcover.inference.predictor import Predictor
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.masks import far_from_palette as far_from_palette
 from landcover.io.masks import read_mask_labels
-from landcover.models.meta import check_schema
 from landcover.schema import ClassSchema, EncodedMask
 
 log = logging.getLogger(__name__)
@@ -210,7 +210,8 @@ def evaluate_pairs(
     """Predict and score every pair, then write the report into ``out``.
 
     ``predictor`` is the model (with ``.meta``); ``schema`` the data's (default: the model's,
-    which it must match); ``gsd_m`` the images' metres per pixel (``None``: estimated per image
+    matched to it by class name: :func:`~landcover.evaluation.class_match.match_classes`);
+    ``gsd_m`` the images' metres per pixel (``None``: estimated per image
     unless ``estimate`` is false, as ``predict`` does); ``gallery`` images per gallery (worst,
     best, random with ``seed``, flagged; 0 for none); ``flag_threshold``/``min_area`` what a
     confident disagreement is (:func:`~landcover.evaluation.flags.find_flags`); ``overlap``/
@@ -226,11 +227,11 @@ def evaluate_pairs(
     from tqdm import tqdm
 
     schema = schema or predictor.meta.schema
-    check_schema(predictor.meta, schema, model_name)
+    mapping = match_classes(predictor.meta.schema, schema, model_name)
     if not pairs:
         raise LandcoverError("no image/mask pairs to evaluate")
     out = prepare_output(out, overwrite)
-    predict = predict or _default_predict()
+    predict = remapped(predict or _default_predict(), mapping)
     run = _Tally(schema, gallery, len(pairs), seed, flag_threshold, min_area)
     for i, pair in enumerate(tqdm(pairs, desc="evaluate", unit="image", disable=not progress)):
         try:
@@ -401,65 +402,3 @@ def _write_report(
 def _safe_name(key: str) -> str:
     stem = key.rsplit(".", 1)[0] if "." in key.rsplit("/", 1)[-1] else key
     return stem.replace("/", "__")
-
-
-def evaluate(
-    model: str | Path | None,
-    data: str | Path,
-    out: str | Path,
-    *,
-    split: str | Path | None = None,
-    subset: str = "test",
-    schema: str | Path | ClassSchema | None = None,
-    gsd_m: float | None = None,
-    backend: str = "auto",
-    precision: str | None = None,
-    predict: PredictFn | None = None,
-    **options: Any,
-) -> EvaluationResult:
-    """Evaluate a model file on a dataset folder and write the report into ``out``.
-
-    Args:
-        model: an ``.onnx`` file, a checkpoint, or ``None`` for the bundled model.
-        data: dataset folder (:func:`~landcover.data.pairs.find_pairs`); out: report folder.
-        split: optional split CSV (``landcover split``); with ``subset``, which pairs to use.
-        subset: ``train``, ``val`` or ``test``.
-        schema: the data's class schema (name, YAML file or object); default the model's.
-        gsd_m: metres per pixel of the images; default from ``tiles.csv`` when known.
-        backend: ``auto``, ``onnx`` or ``torch``;
-        precision: as :func:`~landcover.inference.predictor.load_predictor` takes them.
-        predict: the predicting function (default: as ``predict`` maps).
-        **options: passed to :func:`evaluate_pairs`.
-    """
-    from landcover.data.pairs import find_pairs, gsd_of, read_tiles_csv
-    from landcover.inference.predictor import load_predictor
-    from landcover.schema import get_schema
-
-    data_schema = None if schema is None else get_schema(schema)
-    discovery = find_pairs(data)
-    pairs = discovery.pairs
-    if not pairs:
-        raise LandcoverError(
-            "no image/mask pairs found (expected <id>_sat.jpg + <id>_mask.png, "
-            "or images/ and masks/ folders)",
-            data,
-        )
-    if split is not None:
-        from landcover.data.split import read_split, select_split
-
-        pairs = select_split(pairs, read_split(split), subset)
-    if gsd_m is None:
-        gsd_m = gsd_of(pairs, read_tiles_csv(data))
-    predictor = load_predictor(model, backend=backend, precision=precision)
-    name = str(model if model is not None else predictor.path or "bundled model")
-    log.info("evaluating %s on %d pairs from %s", name, len(pairs), data)
-    return evaluate_pairs(
-        predictor,
-        pairs,
-        out,
-        schema=data_schema,
-        gsd_m=gsd_m,
-        predict=predict,
-        model_name=name,
-        **options,
-    )

@@ -30,6 +30,8 @@ class ModelMeta:
         tile_size: square input size the model was trained on and is run at.
         arch_kwargs: extra keyword arguments of the architecture factory.
         in_channels: number of input bands.
+        bands: the 1-based raster bands it was trained on (``None``: the first three, RGB);
+            ``predict`` refuses an input without them.
     """
 
     arch: str
@@ -40,6 +42,7 @@ class ModelMeta:
     tile_size: int = 512
     arch_kwargs: dict[str, Any] = field(default_factory=dict)
     in_channels: int = 3
+    bands: tuple[int, ...] | None = None
 
     @property
     def num_classes(self) -> int:
@@ -58,6 +61,7 @@ class ModelMeta:
             "gsd_m": None if self.gsd_m is None else float(self.gsd_m),
             "tile_size": int(self.tile_size),
             "in_channels": int(self.in_channels),
+            **({"bands": [int(b) for b in self.bands]} if self.bands else {}),
         }
 
     @classmethod
@@ -80,6 +84,7 @@ class ModelMeta:
                 tile_size=int(d["tile_size"]),
                 arch_kwargs=dict(d.get("arch_kwargs") or {}),
                 in_channels=int(d.get("in_channels", 3)),
+                bands=tuple(int(b) for b in d["bands"]) if d.get("bands") else None,
             )
         except LandcoverError:
             raise
@@ -96,6 +101,8 @@ class ModelMeta:
             return f"tile_size {self.tile_size}"
         if not len(self.mean) == len(self.std) == self.in_channels:
             return f"{len(self.mean)} means and {len(self.std)} stds for {self.in_channels} bands"
+        if self.bands is not None and len(self.bands) != self.in_channels:
+            return f"bands {list(self.bands)} for {self.in_channels} input channels"
         if not all(math.isfinite(v) and v > 0 for v in self.std):
             return f"std {list(self.std)} must be positive"
         if self.gsd_m is not None and not (math.isfinite(self.gsd_m) and self.gsd_m > 0):

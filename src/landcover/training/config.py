@@ -96,6 +96,12 @@ def _check_devices(value: Any) -> str | None:
     return None
 
 
+def _check_bands(value: Any) -> str | None:
+    if isinstance(value, list) and (any(b < 1 for b in value) or len(set(value)) != len(value)):
+        return "must be distinct 1-based band indices"
+    return None
+
+
 def _check_groups(value: Any) -> str | None:
     csv_name, sep, column = value.rpartition(":")
     return None if sep and csv_name and column else "must look like FILE.csv:COLUMN"
@@ -110,10 +116,31 @@ class TrainConfig:
     """
 
     data: str | None = opt(None, "dataset folder of image/mask pairs")
+    scenes: str | None = opt(
+        None,
+        "scene list (YAML or CSV: image, labels[, field]) of georeferenced rasters with labels "
+        "as polygons or label rasters, read in windows; instead of --data",
+    )
+    bands: list[int] | None = opt(
+        None,
+        "scenes: 1-based image bands to train on, e.g. 1,2,3,4 (null: 1,2,3)",
+        check=_check_bands,
+    )
+    block_size: float = opt(
+        500.0,
+        "scenes without --split: size in metres of the square blocks dealt to train/val",
+        gt=0,
+    )
+    samples_per_epoch: int = opt(
+        800, "scenes: random training windows per epoch (centred on labelled cells)", ge=1
+    )
+    val_windows: int = opt(
+        64, "scenes: most fixed validation windows (tiling the val blocks)", ge=1
+    )
     split: str | None = opt(
         None,
-        "split CSV (file,split) from 'landcover split'; without it a grouped validation split "
-        "of --data is made",
+        "split CSV (file,split) from 'landcover split' (scenes: its GeoPackage of blocks); "
+        "without it a grouped validation split of --data (or a block split of --scenes) is made",
     )
     groups: str | None = opt(
         DEFAULT_GROUPS,
@@ -233,7 +260,10 @@ class TrainConfig:
         choices=("auto", "imagenet", "half", "data"),
     )
     gsd: float | None = opt(
-        None, "ground sampling distance of the data in metres (null: from tiles.csv)", gt=0
+        None,
+        "ground sampling distance of the data in metres (null: from tiles.csv); scenes: the "
+        "training GSD they are resampled to (null: the init checkpoint's, else the first scene's)",
+        gt=0,
     )
     accelerator: str = opt(
         "auto", "Lightning accelerator", choices=("auto", "cpu", "gpu", "cuda", "mps", "tpu")

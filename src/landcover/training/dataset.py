@@ -141,11 +141,12 @@ def channel_stats(
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per-channel mean and std of pixel values / 255 over up to ``max_images`` images."""
     idx = np.linspace(0, len(dataset) - 1, min(max_images, len(dataset))).astype(int)
-    s = np.zeros(3)
-    s2 = np.zeros(3)
+    channels = dataset.arrays(0)[0].shape[-1]
+    s = np.zeros(channels)
+    s2 = np.zeros(channels)
     n = 0
     for i in np.unique(idx):
-        x = dataset.arrays(int(i))[0][::4, ::4].reshape(-1, 3).astype(np.float64) / 255.0
+        x = dataset.arrays(int(i))[0][::4, ::4].reshape(-1, channels).astype(np.float64) / 255.0
         s += x.sum(0)
         s2 += (x * x).sum(0)
         n += len(x)

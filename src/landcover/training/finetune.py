@@ -93,6 +93,7 @@ def init_from_checkpoint(
 
     path = checkpoint_path(value)
     state, meta = read_init_checkpoint(path, arch, arch_kwargs)
+    state = widen_input_channels(model, state, path)
     if meta.schema.classes == schema.classes:
         _load(model, state, set(), path)
         log.info("init from %s: whole model kept (classes of %r)", path.name, schema.name)
@@ -107,6 +108,39 @@ def init_from_checkpoint(
         meta.schema.num_classes,
         meta.schema.name,
     )
+
+
+def widen_input_channels(model: nn.Module, state: dict[str, Any], path: Path) -> dict[str, Any]:
+    """``state`` with its 3-band input filters widened to ``model``'s band count.
+
+    The filters of each extra band start as the mean of the RGB filters, and all are scaled
+    by ``3 / bands`` so that the first layer's response keeps its scale (as timm adapts input
+    convolutions); one line says so. Other tensors are returned as they are.
+    """
+    import torch
+
+    own = model.state_dict()
+    state = dict(state)
+    widened = 0
+    for key, old in state.items():
+        new = own.get(key)
+        if new is None or old.ndim != 4 or new.shape == old.shape or old.shape[1] != 3:
+            continue
+        if new.shape[0] != old.shape[0] or new.shape[2:] != old.shape[2:] or new.shape[1] <= 3:
+            continue
+        bands = int(new.shape[1])
+        extra = old.mean(dim=1, keepdim=True).expand(-1, bands - 3, -1, -1)
+        state[key] = torch.cat([old, extra], dim=1) * (3 / bands)
+        widened = bands
+    if widened:
+        log.info(
+            "init from %s: %d-band input from its 3-band weights (extra bands' filters = mean "
+            "of the RGB filters, all scaled by 3/%d)",
+            path.name,
+            widened,
+            widened,
+        )
+    return state
 
 
 def _load(model: nn.Module, state: dict[str, Any], missing_ok: set[str], path: Path) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from landcover.data.pairs import Pair, find_pairs, gsd_of, read_tiles_csv
-from landcover.errors import LandcoverError, require_torch
+from landcover.errors import LandcoverError, require_extra, require_torch
 from landcover.io.atomic import prepare_output_dir, write_text_atomic
 from landcover.schema import ClassSchema, get_schema
 from landcover.training.config import (
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OUTPUTS = ("checkpoints", "metrics.csv", "curves.png", "config.yaml", "split.csv")
+OUTPUTS = ("checkpoints", "metrics.csv", "curves.png", "config.yaml", "split.csv", "split.gpkg")
 CONFIG_NAME = "config.yaml"
 
 
@@ -62,6 +62,11 @@ def train(
 
     data_dir(config)  # before the run folder is made
     schema = get_schema(config.schema)
+    if config.scenes:  # every scene and label file checked before the run folder is made
+        require_extra("pyogrio", "gis", "training on scene lists")
+        from landcover.data.scene_windows import open_scenes
+
+        open_scenes(config.scenes, schema, config.bands)
     if config.init_checkpoint and not resume:
         from landcover.training.finetune import read_init_checkpoint
 
@@ -73,14 +78,19 @@ def train(
 
 
 def data_dir(cfg: TrainConfig) -> str:
-    """``cfg.data``, which a run needs.
+    """``cfg.data`` (or ``cfg.scenes``), which a run needs.
 
     Raises:
-        LandcoverError: when it is not set.
+        LandcoverError: when neither or both are set.
     """
-    if not cfg.data:
-        raise LandcoverError("no training data: give --data DIR (or 'data:' in the config)")
-    return cfg.data
+    if cfg.data and cfg.scenes:
+        raise LandcoverError("give --data DIR or --scenes LIST, not both")
+    if not cfg.data and not cfg.scenes:
+        raise LandcoverError(
+            "no training data: give --data DIR or --scenes LIST (or 'data:'/'scenes:' in the "
+            "config)"
+        )
+    return cfg.data or cfg.scenes  # type: ignore[return-value]
 
 
 def prepare_run_folder(
@@ -158,16 +168,27 @@ def fit(cfg: TrainConfig, schema: ClassSchema, out: Path, ckpt_dir: Path, resume
 
 
 def prepare_data(cfg: TrainConfig, schema: ClassSchema, out: Path, resume: bool) -> RunData:
-    """Select the pairs, write the run's ``split.csv``, find the GSD and build the loaders."""
+    """Select the pairs, write the run's ``split.csv``, find the GSD and build the loaders.
+
+    With ``cfg.scenes``: windows of the scenes, the run's ``split.gpkg`` of blocks
+    (:func:`~landcover.training.scene_data.scene_loaders`).
+    """
     from landcover.data.split import write_split
     from landcover.training.ranks import is_rank_zero
 
+    if cfg.scenes:
+        from landcover.training.scene_data import scene_loaders
+
+        train_loader, val_loader, train_set, val_set, gsd = scene_loaders(cfg, schema, out, resume)
+        return RunData(train_loader, val_loader, train_set, len(train_set), len(val_set), gsd)
     train_pairs, val_pairs, split_map = select_pairs(cfg, resume_dir=out if resume else None)
     if is_rank_zero():
         write_split(out / "split.csv", split_map)
-    gsd = cfg.gsd if cfg.gsd is not None else gsd_of(train_pairs, read_tiles_csv(data_dir(cfg)))
+    pairs_gsd = (
+        cfg.gsd if cfg.gsd is not None else gsd_of(train_pairs, read_tiles_csv(data_dir(cfg)))
+    )
     train_loader, val_loader, train_set = make_loaders(cfg, schema, train_pairs, val_pairs)
-    return RunData(train_loader, val_loader, train_set, len(train_pairs), len(val_pairs), gsd)
+    return RunData(train_loader, val_loader, train_set, len(train_pairs), len(val_pairs), pairs_gsd)
 
 
 def describe_model(
@@ -186,6 +207,8 @@ def describe_model(
         gsd_m=data.gsd,
         tile_size=cfg.crop_size,
         arch_kwargs=dict(cfg.model_kwargs),
+        in_channels=len(cfg.bands) if cfg.bands else 3,
+        bands=tuple(cfg.bands) if cfg.bands else None,
     )
     return meta, weights
 
@@ -408,6 +431,21 @@ def make_loaders(
 def resolve_normalization(
     cfg: TrainConfig, train_set: Any
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """``(mean, std)`` for the model input, one per band (:func:`_normalization`).
+
+    Bands beyond the three of an RGB normalisation (``--bands 1,2,3,4``) get the mean of the
+    RGB values, as their first-layer filters start from the mean of the RGB filters
+    (:func:`~landcover.training.finetune.init_from_checkpoint`).
+    """
+    mean, std = _normalization(cfg, train_set)
+    n = len(cfg.bands) if cfg.bands else 3
+    if len(mean) == 3 and n > 3:
+        mean = (*mean, *[round(sum(mean) / 3, 4)] * (n - 3))
+        std = (*std, *[round(sum(std) / 3, 4)] * (n - 3))
+    return tuple(mean), tuple(std)
+
+
+def _normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """``(mean, std)`` for the model input, per ``cfg.normalize``.
 
     ``auto``: when fine-tuning (``init_checkpoint``), the checkpoint's own normalisation (its

@@ -1,0 +1,141 @@
+"""Windows of a scene at a chosen ground sampling distance: image and labels, nothing more.
+
+:class:`SceneReader` opens a scene (raster plus labels) and reads a square window centred on a
+point of the scene's CRS, resampled to a training GSD (``out_shape``; bilinear for the image,
+labels rasterised or warped directly on the window's grid). Nothing reads a whole scene.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from affine import Affine
+from rasterio.enums import Resampling
+from rasterio.features import rasterize
+from rasterio.windows import from_bounds
+
+from landcover.data.scene_labels import LabelSource, open_labels
+from landcover.data.scenes import Scene, read_scene_list
+from landcover.errors import InputError, LandcoverIOError
+from landcover.schema import ClassSchema
+
+#: GDAL block cache while reading windows, in MB.
+CACHE_MB = 64
+
+
+def scene_gsd(src: Any, path: Any) -> float:
+    """The pixel size of an open raster in metres (square pixels of a projected CRS).
+
+    Raises:
+        InputError: naming the file when it has no CRS, a geographic CRS or non-square pixels.
+    """
+    if src.crs is None:
+        raise InputError("the scene has no CRS (georeference it first)", path)
+    if src.crs.is_geographic:
+        raise InputError(f"the scene's CRS {src.crs} is geographic; reproject it to metres", path)
+    gx, gy = abs(src.transform.a), abs(src.transform.e)
+    if src.transform.b or src.transform.d or not np.isclose(gx, gy, rtol=1e-3):
+        raise InputError(f"the scene's pixels are not square and north-up ({gx} x {gy})", path)
+    return float(gx)
+
+
+class SceneReader:
+    """An open scene: its raster, CRS, bounds, GSD and labels.
+
+    Args:
+        scene: the scene.
+        schema: the class schema of its labels.
+        bands: 1-based band indices of the image to read (default: 1, 2, 3).
+
+    Raises:
+        LandcoverIOError: naming the raster when it cannot be opened.
+        InputError: naming the file for fewer bands than asked, a non-8-bit raster, no
+            projected CRS, or bad labels (see :mod:`landcover.data.scene_labels`).
+    """
+
+    def __init__(
+        self, scene: Scene, schema: ClassSchema, bands: Sequence[int] | None = None
+    ) -> None:
+        self.scene = scene
+        self.bands = list(bands) if bands else [1, 2, 3]
+        try:
+            self.src = rasterio.open(scene.image)
+        except rasterio.RasterioIOError as e:
+            raise LandcoverIOError(f"cannot open the scene ({e})", scene.image) from e
+        if max(self.bands) > self.src.count or min(self.bands) < 1:
+            raise InputError(
+                f"bands {self.bands} asked but the scene has {self.src.count}", scene.image
+            )
+        if self.src.dtypes[0] != "uint8":
+            kind = self.src.dtypes[0]
+            raise InputError(f"the scene is {kind}; training reads 8-bit", scene.image)
+        self.gsd = scene_gsd(self.src, scene.image)
+        self.crs = self.src.crs
+        self.bounds = tuple(self.src.bounds)
+        self.fill = schema.fill_index
+        self.labels: LabelSource = open_labels(scene, schema, self.crs, self.bounds)
+
+    def grid(self, x: float, y: float, size: int, gsd: float) -> tuple[Affine, tuple[int, int]]:
+        """The grid of a ``size`` square window centred on ``(x, y)`` at ``gsd`` metres."""
+        half = size * gsd / 2
+        return Affine(gsd, 0, x - half, 0, -gsd, y + half), (size, size)
+
+    def read(
+        self, x: float, y: float, size: int, gsd: float, keep: Sequence[Any] = ()
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Image ``(size, size, bands) uint8`` and labels ``(size, size) uint8`` at ``(x, y)``.
+
+        Args:
+            keep: polygons (in the scene's CRS) outside which labels become the fill index
+                (a split's blocks); empty keeps all.
+        """
+        transform, shape = self.grid(x, y, size, gsd)
+        w, s, e, n = rasterio.transform.array_bounds(size, size, transform)
+        window = from_bounds(w, s, e, n, self.src.transform)
+        # GDAL's block cache defaults to 5 % of RAM; capped, memory stays flat on big scenes.
+        with rasterio.Env(GDAL_CACHEMAX=CACHE_MB):
+            image = self.src.read(
+                self.bands,
+                window=window,
+                out_shape=(len(self.bands), size, size),
+                resampling=Resampling.bilinear,
+                boundless=not _inside(window, self.src),
+                fill_value=0,
+            )
+            labels = self.labels.read(transform, shape)
+        if len(keep):
+            inside = rasterize(((g, 1) for g in keep), out_shape=shape, transform=transform)
+            labels[inside == 0] = self.fill
+        return np.ascontiguousarray(image.transpose(1, 2, 0)), labels
+
+    def close(self) -> None:
+        """Close the raster."""
+        self.src.close()
+
+
+def _inside(window: Any, src: Any) -> bool:
+    return (
+        window.col_off >= 0
+        and window.row_off >= 0
+        and window.col_off + window.width <= src.width + 1e-6
+        and window.row_off + window.height <= src.height + 1e-6
+    )
+
+
+def open_scenes(
+    path: str | Path, schema: ClassSchema, bands: list[int] | None
+) -> list[SceneReader]:
+    """Open and check every scene of the scene list ``path`` (bands, CRS, labels).
+
+    Raises:
+        LandcoverError: one line naming the file and the problem, for the first bad input.
+    """
+    readers = [SceneReader(s, schema, bands) for s in read_scene_list(path)]
+    crs = {str(r.crs) for r in readers}
+    if len(crs) > 1:
+        raise InputError(f"scenes in several CRSs ({', '.join(sorted(crs))}); use one", path)
+    return readers
