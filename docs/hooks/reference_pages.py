@@ -49,14 +49,13 @@ def api_markdown() -> str:
     ]
     for title, group in (("Functions", functions), ("Errors", classes)):
         lines += [f"## {title}", ""]
-        for name, obj in group:
+        for _name, obj in group:
             lines += [
-                f"### `landcover.{name}`",
-                "",
                 f"::: {obj.__module__}.{obj.__qualname__}",
                 "    options:",
-                "      show_root_heading: false",
-                "      show_root_toc_entry: false",
+                "      heading_level: 3",
+                "      show_root_heading: true",
+                "      show_root_full_path: false",
                 "",
             ]
     return "\n".join(lines)
