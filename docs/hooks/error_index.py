@@ -17,6 +17,22 @@ ERROR_TYPES = {
     "MaskFormatError",
 }
 
+#: package area -> the guide that explains its inputs and options (links from the error page)
+GUIDES = {
+    "accuracy": ("Accuracy and area", "guides/accuracy-and-area.md"),
+    "batch": ("Many scenes and Dask", "guides/many-scenes.md"),
+    "data": ("Your own classes and region", "guides/own-classes-and-region.md"),
+    "evaluation": ("Your own classes and region", "guides/own-classes-and-region.md"),
+    "export": ("Your own classes and region", "guides/own-classes-and-region.md"),
+    "gis": ("GIS outputs", "guides/gis-outputs.md"),
+    "inference": ("Map imagery", "guides/map-imagery.md"),
+    "io": ("Map imagery", "guides/map-imagery.md"),
+    "models": ("Train and fine-tune", "guides/train.md"),
+    "report": ("Look at a run", "guides/report.md"),
+    "schema": ("Your own classes and region", "guides/own-classes-and-region.md"),
+    "training": ("Train and fine-tune", "guides/train.md"),
+}
+
 
 def _text(node: ast.expr) -> str | None:
     """The message of a string, f-string or concatenation of them; ``None`` for anything else."""
@@ -89,7 +105,12 @@ def error_index_markdown(src: Path) -> str:
     current = None
     for module, function, kind, message in rows:
         if module != current:
-            lines += ["", f"## `{module}`", "", "| raised in | type | message |", "|---|---|---|"]
+            lines += ["", f"## `{module}`", ""]
+            area = module.split(".")[1] if "." in module else ""
+            if area in GUIDES:
+                title, page = GUIDES[area]
+                lines += [f"Guide: [{title}](../{page}).", ""]
+            lines += ["| raised in | type | message |", "|---|---|---|"]
             current = module
         lines.append(f"| `{function}` | {kind} | `{_cell(message)}` |")
     return "\n".join(lines) + "\n"
