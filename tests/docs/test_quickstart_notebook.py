@@ -41,7 +41,7 @@ def test_notebook_is_committed_without_outputs() -> None:
 
 def test_notebook_counts_the_sample_mask_exactly(executed: list[dict]) -> None:
     text = "".join(_stdout(c) for c in executed)
-    assert "image (1224, 1224, 3), mask (1224, 1224)" in text
+    assert "image (1224, 1224, 3), mask (1224, 1224)\nclasses: urban_land, " in text
     assert "1498176 pixels, 0 off the palette" in text  # 1224 x 1224, every colour on the palette
     assert re.search(r"agriculture_land\s+701992\s+46\.9%\s+17\.55", text)
 
