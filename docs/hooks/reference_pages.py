@@ -21,6 +21,9 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
+import landcover
+from landcover.cli import build_parser
+
 sys.path.insert(0, str(Path(__file__).parent))
 from error_index import error_index_markdown  # noqa: E402  (a sibling module, not a package)
 
@@ -30,8 +33,6 @@ HELP_WIDTH = "100"  # columns of the generated --help text
 
 def public_names() -> list[tuple[str, Any]]:
     """``(name, object)`` for every public name of ``landcover`` but ``__version__``."""
-    import landcover  # imported at build time: the hook must see the code being documented
-
     return [(n, getattr(landcover, n)) for n in landcover.__all__ if not n.startswith("_")]
 
 
@@ -63,8 +64,6 @@ def api_markdown() -> str:
 
 def command_parsers() -> dict[str, argparse.ArgumentParser]:
     """Each ``landcover`` sub-command's parser, by name, in the order of ``landcover --help``."""
-    from landcover.cli import build_parser
-
     parser = build_parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     return dict(sub.choices)
@@ -72,8 +71,6 @@ def command_parsers() -> dict[str, argparse.ArgumentParser]:
 
 def cli_markdown() -> str:
     """The command reference page: ``landcover --help`` and each ``landcover COMMAND --help``."""
-    from landcover.cli import build_parser
-
     os.environ["COLUMNS"] = HELP_WIDTH  # argparse wraps help text to $COLUMNS
     lines = [
         "# Command reference",
