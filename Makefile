@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INPUT ?=
 OUT ?= outputs
 
-.PHONY: run test lint format typecheck imports floors bench clean web
+.PHONY: run test lint format typecheck imports floors docs bench clean web
 
 ## make run: create .venv with the core only (no torch), map INPUT with the bundled model
 ## (default: the sample scene shipped in the package) and write the run's HTML report
@@ -13,9 +13,16 @@ OUT ?= outputs
 run: $(VENV)/.core
 	$(BIN)/landcover predict $(if $(INPUT),$(INPUT),--sample) --out $(OUT) --overwrite --report
 
-## make test: create .venv with [train,gis,dask,dev] and run the test suite.
+## make test: create .venv with [train,gis,dask,dev] and run the test suite (fast tests first,
+## then the slow ones).
 test: $(VENV)/.dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -m slow
+
+## make docs: build the documentation site into site/ (offline; strict: a broken link,
+## reference or notebook cell fails the build). Open site/index.html.
+docs: $(VENV)/.docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 ## make lint: every static check CI runs: ruff (lint and format), mypy (strict, see
 ## [tool.mypy]) and the architecture contracts (import-linter, see [tool.importlinter]).
@@ -53,10 +60,16 @@ $(VENV)/.dev: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[train,gis,dask,dev]'
 	touch $@ $(VENV)/.core
 
+$(VENV)/.docs: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[docs]'
+	touch $@
+
 ## make web: rebuild the report's map viewer (OpenLayers, bundled by esbuild) from web/ into
 ## src/landcover/report/static/ (committed: installing the package needs no npm).
 web:
 	cd web && npm ci --no-audit --no-fund && npm run build
 
 clean:
-	rm -rf $(VENV) $(OUT)
+	rm -rf $(VENV) $(OUT) site

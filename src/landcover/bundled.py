@@ -23,6 +23,7 @@ from landcover.errors import LandcoverError, LandcoverIOError
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 RUNTIME_DIR = WEIGHTS_DIR / "runtime"
 SAMPLE_SCENE = Path(__file__).parent / "samples" / "deepglobe_sample.jpg"
+SAMPLE_MASK = Path(__file__).parent / "samples" / "deepglobe_sample_mask.png"
 PRECISIONS = ("int8", "fp32")
 HELPERS = {"gsd-estimator"}  # ONNX files in weights/ that are no land-cover model
 DEFAULT_MODEL = "deepglobe-fpn-lite0"
@@ -93,3 +94,10 @@ def sample_scene() -> Path:
     if not SAMPLE_SCENE.is_file():
         raise LandcoverIOError("the sample scene is missing from this installation", SAMPLE_SCENE)
     return SAMPLE_SCENE
+
+
+def sample_mask() -> Path:
+    """The sample scene's DeepGlobe mask (RGB-coded, ``deepglobe`` schema, same 1224x1224 grid)."""
+    if not SAMPLE_MASK.is_file():
+        raise LandcoverError("the sample mask is missing from this installation", SAMPLE_MASK)
+    return SAMPLE_MASK
