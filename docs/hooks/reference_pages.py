@@ -37,10 +37,11 @@ def public_names() -> list[tuple[str, Any]]:
 
 
 def api_markdown() -> str:
-    """The API reference page: functions first, then errors, each from its defining module."""
+    """The API reference page: functions, classes, then errors, each from its defining module."""
     names = public_names()
     functions = [(n, o) for n, o in names if not inspect.isclass(o)]
-    classes = [(n, o) for n, o in names if inspect.isclass(o)]
+    errors = [(n, o) for n, o in names if inspect.isclass(o) and issubclass(o, BaseException)]
+    classes = [(n, o) for n, o in names if inspect.isclass(o) and (n, o) not in errors]
     lines = [
         "# API reference",
         "",
@@ -48,7 +49,7 @@ def api_markdown() -> str:
         "at build time. Import them from the package: `import landcover; landcover.NAME`.",
         "",
     ]
-    for title, group in (("Functions", functions), ("Errors", classes)):
+    for title, group in (("Functions", functions), ("Classes", classes), ("Errors", errors)):
         lines += [f"## {title}", ""]
         for _name, obj in group:
             lines += [
