@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from landcover.inference.gsd import crop_windows
+from landcover.inference.gsd import TRUSTED, crop_windows
 from landcover.io.images import read_rgb
 from landcover.training.gsd_net import GsdNet, PooledFeatures, export_onnx, fit_head
 from landcover.training.gsd_views import GsdFile, held_out, make_view, read_gsd_table
@@ -215,7 +215,8 @@ def main() -> None:
             h = fit_head(x[src != source], y[src != source])
             rows += per_file(h, ev, files, [i for i, f in enumerate(files) if f.source == source])
         report(rows, "leave one source out (all of its files)")
-    meta = {"crop": CROP, "grid": GRID, "min_gsd_m": MIN_GSD, "max_gsd_m": MAX_GSD}
+    meta = {"crop": CROP, "grid": GRID, "trained_gsd_m": [MIN_GSD, MAX_GSD]}
+    meta["trusted_gsd_m"] = list(TRUSTED)
     export_onnx(GsdNet(net, head), args.out, meta)
     print(f"wrote {args.out}")
 

@@ -70,7 +70,7 @@ def worker_part(
     part_dir: str,
     index: int,
     blocks: range,
-    gsd: tuple[Any, str],
+    gsd: tuple[Any, ...],
     options: dict[str, Any],
 ) -> int:
     """One part of a split scene, on a worker (:mod:`landcover.inference.scene_parts`)."""
@@ -88,7 +88,7 @@ def worker_assemble(
     out: str,
     stem: str,
     parts: list[tuple[int, range]],
-    gsd: tuple[Any, str],
+    gsd: tuple[Any, ...],
     options: dict[str, Any],
     *finished: int,
 ) -> tuple[str, dict[str, Any]]:
@@ -220,7 +220,7 @@ def _plan(
     n_parts = min(n_blocks, max(2, math.ceil(pixels / PART_PIXELS)))
     bounds = [round(i * n_blocks / n_parts) for i in range(n_parts + 1)]
     parts = [(i, range(bounds[i], bounds[i + 1])) for i in range(n_parts)]
-    return (parts, (gsd.metres, gsd.source)) if n_parts > 1 else None
+    return (parts, (gsd.metres, gsd.source, gsd.interval)) if n_parts > 1 else None
 
 
 def _submit_parts(

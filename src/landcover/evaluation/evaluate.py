@@ -326,7 +326,7 @@ class _Tally:
         from the pixels (remembered for the report; never used to upsample)."""
         if gsd_m is not None or not estimate:
             return gsd_m, {}
-        self.estimated.append(estimate_gsd_array(image))
+        self.estimated.append(estimate_gsd_array(image).metres)
         return self.estimated[-1], {"estimated": True}
 
     def result(self, out: Path, n: int) -> EvaluationResult:

@@ -36,7 +36,7 @@ from landcover.inference.engine import (
     resize_labels,
     scale_for,
 )
-from landcover.inference.gsd import Gsd, estimate_gsd, known_gsd
+from landcover.inference.gsd import Gsd, estimate_note, estimate_scene_gsd, known_gsd
 from landcover.inference.predictor import Predictor
 from landcover.inference.writers import write_color_png, write_overlay_jpg
 from landcover.io.atomic import prepare_output_dir
@@ -163,8 +163,7 @@ def scene_gsd(
     gsd = known_gsd(path, reader.info.gsd_m, given)
     if gsd.metres is None and estimate:
         info = reader.info
-        value = estimate_gsd(lambda w: reader.read(w)[0], info.height, info.width)
-        gsd = Gsd(value, "estimated")
+        gsd = estimate_scene_gsd(path, lambda w: reader.read(w)[0], info.height, info.width)
     return gsd
 
 
@@ -307,6 +306,7 @@ def _scene_table(tally: _Tally, schema: Any, gsd: Gsd, path: Path) -> dict[str, 
         gsd_source=gsd.source,
         hectares=tally.hectares,
     )
+    table["gsd_interval_m"] = list(gsd.interval) if gsd.interval else None
     table["image"] = str(path)
     return table
 
@@ -586,13 +586,7 @@ def gsd_line(scenes: Sequence[SceneResult]) -> str:
         lo, hi = min(known), max(known)
         span = f"{lo:.3g} m" if lo == hi else f"{lo:.3g}-{hi:.3g} m"
         parts.append(f"{len(values)} {source} ({span})")
-    note = ""
-    if "estimated" in by_source:
-        note = (
-            "; estimates from pixels can be off by 2x or more on imagery unlike DeepGlobe "
-            "(model card), so hectares marked ~ are uncertain: give --gsd when you know it"
-        )
-    return "GSD: " + ", ".join(parts) + note
+    return "GSD: " + ", ".join(parts) + estimate_note(s.areas for s in scenes)
 
 
 class _NoBar:
