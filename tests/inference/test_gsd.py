@@ -124,6 +124,21 @@ def test_estimate_reads_images_smaller_than_a_crop_at_their_own_size(tmp_path: P
     assert value == pytest.approx(2 ** (4 * 128 / 255), rel=1e-3) and seen == [(40, 30)]
 
 
+def test_small_images_are_read_once_whole_large_ones_by_crop(tmp_path: Path) -> None:
+    model = _mean_model(tmp_path / "mean.onnx")
+    seen: list[Window] = []
+
+    def read(w: Window) -> np.ndarray:
+        seen.append(w)
+        return np.zeros((w.height, w.width, 3), np.uint8)
+
+    estimate_gsd(read, 2448, 2448, model)
+    assert seen == [Window(0, 0, 2448, 2448)]
+    seen.clear()
+    estimate_gsd(read, 5000, 4000, model)  # 20 MP: nine crop reads, never the whole
+    assert seen == crop_windows(5000, 4000)
+
+
 def test_doubt_on_a_wide_interval_or_outside_the_trusted_range(tmp_path: Path) -> None:
     model = _mean_model(tmp_path / "mean.onnx")  # no metadata: the default trusted range
     assert trusted_range(model) == TRUSTED == (0.07, 15.0)

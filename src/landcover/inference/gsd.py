@@ -36,6 +36,9 @@ ESTIMATOR = Path(__file__).resolve().parent.parent / "weights" / "gsd-estimator.
 CROP = 224
 GRID = 3  # crops on a GRID x GRID lattice over the image
 SOURCES = ("given", "georeferencing", "tiles.csv", "estimated", "unknown")
+#: Images up to this many pixels are read once, whole, and cut into crops: a JPEG or PNG is
+#: decoded whole for every window read (nine reads of a 2448² JPEG cost 1.7 s, one 0.2 s).
+ONE_READ_PIXELS = 16_000_000
 #: An estimate whose interval spans more than this factor (high / low) is flagged.
 WIDE = 2.0
 #: The range (metres) an estimate is trusted in (measured on never-seen files: model card),
@@ -145,8 +148,13 @@ def estimate_gsd(
     Returns:
         ``Gsd(median, "estimated", (low, high))``.
     """
-    crops = [read(w).transpose(2, 0, 1) for w in crop_windows(height, width)]
-    batch = np.stack(crops).astype(np.float32) / 255.0
+    windows = crop_windows(height, width)
+    if height * width <= ONE_READ_PIXELS:
+        whole = read(Window(0, 0, height, width))
+        crops = [whole[w.slices] for w in windows]
+    else:
+        crops = [read(w) for w in windows]
+    batch = np.stack([c.transpose(2, 0, 1) for c in crops]).astype(np.float32) / 255.0
     outputs = _session(model).run(None, {"input": batch})  # type: ignore[attr-defined]
     log_var = np.asarray(outputs[1]).ravel() if len(outputs) > 1 else None
     metres, low, high = interval_of(np.asarray(outputs[0]).ravel(), log_var)
