@@ -20,6 +20,8 @@ from torch import nn
 from landcover.models.pretrained import HEAD_PREFIXES, lite_weights_file, map_efficientnet_pytorch
 
 FEATURES = 1024
+#: Convolution kernels of at least this many values are stored as int8 (:func:`compact_weights`).
+INT8_FROM = 40_000
 
 
 class PooledFeatures(nn.Module):
@@ -114,25 +116,41 @@ def export_onnx(net: GsdNet, out: Path, metadata: dict[str, object]) -> None:
     for key, value in metadata.items():
         entry = proto.metadata_props.add()
         entry.key, entry.value = key, json.dumps(value)
-    half_weights(proto.graph)
+    compact_weights(proto.graph)
     onnx.save(proto, str(tmp))
     tmp.replace(out)
 
 
-def half_weights(graph: onnx.GraphProto) -> None:
-    """Store ``graph``'s float32 weights (>= 256 values) as float16 behind ``Cast`` nodes, in
-    place: half the file, computed in float32 as before (ONNX Runtime folds the casts once;
-    estimates move by under 1 %)."""
+def compact_weights(graph: onnx.GraphProto, int8_from: int = INT8_FROM) -> None:
+    """Store ``graph``'s float32 weights smaller, in place, computed in float32 as before:
+    convolution kernels of at least ``int8_from`` values (the late, wide layers: most of the
+    size) as int8 per output channel behind ``DequantizeLinear``, the other weights of 256 or
+    more values as float16 behind ``Cast``. 12.9 MB -> 4.0 MB; estimates move by under 6 %
+    (int8 everywhere moved them by up to 22 %, the early layers' statistics being sensitive)."""
     from onnx import TensorProto, helper, numpy_helper
 
-    casts = []
+    nodes = []
     for init in list(graph.initializer):
-        array = numpy_helper.to_array(init)
-        if array.dtype == np.float32 and array.size >= 256:
-            half = numpy_helper.from_array(array.astype(np.float16), f"{init.name}_fp16")
-            graph.initializer.remove(init)
-            graph.initializer.append(half)
-            casts.append(helper.make_node("Cast", [half.name], [init.name], to=TensorProto.FLOAT))
-    nodes = casts + list(graph.node)
+        w = numpy_helper.to_array(init)
+        if w.dtype != np.float32 or w.size < 256:
+            continue
+        graph.initializer.remove(init)
+        name = init.name
+        if w.ndim == 4 and w.size >= int8_from:
+            scale = np.maximum(np.abs(w).reshape(len(w), -1).max(1), 1e-12) / 127.0
+            q = np.clip(np.round(w / scale[:, None, None, None]), -127, 127).astype(np.int8)
+            graph.initializer.extend(
+                [
+                    numpy_helper.from_array(q, f"{name}_int8"),
+                    numpy_helper.from_array(scale.astype(np.float32), f"{name}_scale"),
+                    numpy_helper.from_array(np.zeros(len(w), np.int8), f"{name}_zero"),
+                ]
+            )
+            inputs = [f"{name}_int8", f"{name}_scale", f"{name}_zero"]
+            nodes.append(helper.make_node("DequantizeLinear", inputs, [name], axis=0))
+        else:
+            graph.initializer.append(numpy_helper.from_array(w.astype(np.float16), f"{name}_fp16"))
+            nodes.append(helper.make_node("Cast", [f"{name}_fp16"], [name], to=TensorProto.FLOAT))
+    rest = list(graph.node)
     del graph.node[:]
-    graph.node.extend(nodes)
+    graph.node.extend(nodes + rest)
