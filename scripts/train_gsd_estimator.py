@@ -28,9 +28,9 @@ import numpy as np
 import torch
 
 from landcover.inference.gsd import TRUSTED, crop_windows
-from landcover.io.images import read_rgb
+from landcover.io.images import image_size, read_rgb
 from landcover.training.gsd_net import GsdNet, PooledFeatures, export_onnx, fit_head
-from landcover.training.gsd_views import GsdFile, held_out, make_view, read_gsd_table
+from landcover.training.gsd_views import MIN_VIEW, GsdFile, held_out, make_view, read_gsd_table
 
 ROOT = Path(__file__).resolve().parents[1]
 UNSEEN = ROOT / "configs" / "deepglobe_quadrants512_unseen.csv"
@@ -67,7 +67,7 @@ class Pool:
                 ok = [
                     e
                     for e in self.entries
-                    if e[0].gsd_m <= target and min(e[2]) * e[0].gsd_m / target >= 96
+                    if e[0].gsd_m <= target and min(e[2]) * e[0].gsd_m / target >= MIN_VIEW
                 ]
             groups = sorted({e[1] for e in ok})
             if not groups:
@@ -85,8 +85,8 @@ def build_pool(data: Path) -> tuple[Pool, list[GsdFile]]:
     entries = []
     for f in files:
         if f.path not in test:
-            with_shape = read_rgb(f.path).shape[:2]
-            entries.append((f, f.source, with_shape))
+            width, height = image_size(f.path)
+            entries.append((f, f.source, (height, width)))
     dg = data / "deepglobe"
     with open(UNSEEN, encoding="utf-8") as fh:
         unseen = {r["file"] for r in csv.DictReader(fh) if r["split"] == "test"}
