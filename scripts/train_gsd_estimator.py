@@ -1,152 +1,224 @@
-"""Train the small CNN that estimates an image's ground sampling distance (GSD) from its pixels.
+"""Train the GSD estimator: frozen ImageNet features of downsampled native views, a small head.
 
-Usage:
-    .venv/bin/python scripts/train_gsd_estimator.py DATA --split SPLIT.csv --out gsd.onnx \
-        [--minutes 15] [--threads 2]
+Usage (from the repository root; about 40 CPU minutes at one thread, resumable):
+    .venv/bin/python scripts/train_gsd_estimator.py ../shared/data \
+        --work runs/gsd-estimator --out src/landcover/weights/gsd-estimator.onnx
 
-Samples are training-split images (known GSD, ``--gsd``) resampled to a random GSD between
-``MIN_GSD`` and ``MAX_GSD`` (log-uniform), blurred at random and colour-jittered, then cut to
-``CROP`` pixels.
-
-Known limit (model card): every source here has one native GSD, so samples finer than it are
-upsampled (soft, with a stretched JPEG block grid). The net reads imagery made like its samples
-well (DeepGlobe quadrants at 1.195 m and resampled from them: median error 10 %), but native fine
-imagery, sharp with an 8-px JPEG grid, looks to it like its own native GSD: the 0.5 m full tiles
-read as about 1.2 m. Two other recipes were tried and measured worse (the card): JPEG re-encoding
-of every sample, and a canonical low-pass view with 4.78 m thumbnails added.
-
-The net regresses ``log2(gsd)``. The ONNX file takes ``(N, 3, CROP, CROP)`` pixels scaled to
-0..1 and returns ``(N, 1)`` log2 metres per pixel; it needs no torch to run.
+Training imagery, all at its native GSD: ``gsd/`` (``gsd.csv``) less the held-out ~30 % of each
+source's files (:func:`landcover.training.gsd_views.held_out`, by a hash of the file name), the
+5 DeepGlobe full tiles (0.5 m), the DeepGlobe quadrants (1.195 m) less the 168 unseen ones of
+``configs/deepglobe_quadrants512_unseen.csv``, and the thumbnails (4.78 m). Each view is a
+window downsampled by a factor >= 1 to a target GSD (30 % at native scale, else log-uniform
+over 0.018 - 32 m among the images that reach it, sources drawn evenly), then jittered
+(:func:`landcover.training.gsd_views.make_view`). Features of every view are cached in
+``--work`` in chunks, so a stopped run resumes. Then the head is fitted (seconds), a
+leave-one-source-out table is printed (the head refitted without each source, scored on all
+of that source's files), and the ONNX file is written (torch-free at prediction).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import logging
 import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
-CROP = 128
-MIN_GSD, MAX_GSD = 0.2, 6.0
+from landcover.inference.gsd import TRUSTED, crop_windows
+from landcover.io.images import image_size, read_rgb
+from landcover.training.gsd_net import GsdNet, PooledFeatures, export_onnx, fit_head
+from landcover.training.gsd_views import MIN_VIEW, GsdFile, held_out, make_view, read_gsd_table
 
-
-def build_net():  # noqa: ANN201 - torch is imported lazily
-    """A plain strided CNN (about 0.2 M parameters) with global average pooling."""
-    import torch.nn as nn
-
-    def block(cin: int, cout: int) -> list:
-        return [
-            nn.Conv2d(cin, cout, 3, padding=1, bias=False),
-            nn.BatchNorm2d(cout),
-            nn.ReLU(inplace=True),
-            nn.Conv2d(cout, cout, 3, stride=2, padding=1, bias=False),
-            nn.BatchNorm2d(cout),
-            nn.ReLU(inplace=True),
-        ]
-
-    layers = block(3, 16) + block(16, 32) + block(32, 48) + block(48, 64) + block(64, 96)
-    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(96, 1))
+ROOT = Path(__file__).resolve().parents[1]
+UNSEEN = ROOT / "configs" / "deepglobe_quadrants512_unseen.csv"
+CROP, GRID = 224, 3
+MIN_GSD, MAX_GSD = 0.018, 32.0
+NATIVE_SHARE = 0.3
+CHUNK = 500
 
 
-def sample(images: list[np.ndarray], gsd: float, rng: np.random.Generator) -> tuple:
-    """One training crop ``(3, CROP, CROP)`` float32 in 0..1 and its ``log2`` GSD."""
-    from PIL import Image, ImageFilter
+class Pool:
+    """Training images (loaded on first use) grouped for sampling."""
 
-    img = images[int(rng.integers(len(images)))]
-    target = float(np.exp(rng.uniform(np.log(MIN_GSD), np.log(MAX_GSD))))
-    f = gsd / target
-    h, w = img.shape[:2]
-    # Cut first (only what the crop needs), then resample.
-    side = min(h, w, int(np.ceil(CROP / f)) + 2)
-    r, c = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
-    im = Image.fromarray(img[r : r + side, c : c + side])
-    out = max(CROP, round(side * f))
-    im = im.resize((out, out), Image.Resampling.BILINEAR)
-    if rng.random() < 0.5:
-        im = im.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.3, 1.5))))
-    a = np.asarray(im, dtype=np.float32)[:CROP, :CROP] / 255.0
-    if a.shape[0] < CROP or a.shape[1] < CROP:
-        a = np.pad(a, ((0, CROP - a.shape[0]), (0, CROP - a.shape[1]), (0, 0)), mode="reflect")
-    a = a * rng.uniform(0.7, 1.3, size=3).astype(np.float32) + np.float32(rng.uniform(-0.1, 0.1))
-    if rng.random() < 0.5:
-        a = a[:, ::-1]
-    a = np.rot90(a, int(rng.integers(4)))
-    return np.ascontiguousarray(np.clip(a, 0, 1).transpose(2, 0, 1), dtype=np.float32), np.log2(
-        target
+    def __init__(self, entries: list[tuple[GsdFile, str, tuple[int, int]]]) -> None:
+        self.entries = entries  # (file, sampling group, (rows, cols))
+        self.cache: dict[Path, np.ndarray] = {}
+
+    def pixels(self, f: GsdFile) -> np.ndarray:
+        """The image's RGB pixels (kept in memory unless a small DeepGlobe file)."""
+        if f.path in self.cache:
+            return self.cache[f.path]
+        rgb = read_rgb(f.path)
+        if "quadrants512" not in str(f.path) and "thumbs256" not in str(f.path):
+            self.cache[f.path] = rgb
+        return rgb
+
+    def draw(self, rng: np.random.Generator) -> tuple[GsdFile, float]:
+        """A (file, target GSD) pair: sources drawn evenly among those reaching the target."""
+        while True:
+            if rng.random() < NATIVE_SHARE:
+                ok = self.entries
+                target = None
+            else:
+                target = float(np.exp(rng.uniform(np.log(MIN_GSD), np.log(MAX_GSD))))
+                ok = [
+                    e
+                    for e in self.entries
+                    if e[0].gsd_m <= target and min(e[2]) * e[0].gsd_m / target >= MIN_VIEW
+                ]
+            groups = sorted({e[1] for e in ok})
+            if not groups:
+                continue
+            group = groups[int(rng.integers(len(groups)))]
+            members = [e for e in ok if e[1] == group]
+            f = members[int(rng.integers(len(members)))][0]
+            return f, f.gsd_m if target is None else target
+
+
+def build_pool(data: Path) -> tuple[Pool, list[GsdFile]]:
+    """The training pool and all ``gsd/`` files (for evaluation)."""
+    files = read_gsd_table(data / "gsd")
+    test = held_out(files)
+    entries = []
+    for f in files:
+        if f.path not in test:
+            width, height = image_size(f.path)
+            entries.append((f, f.source, (height, width)))
+    dg = data / "deepglobe"
+    with open(UNSEEN, encoding="utf-8") as fh:
+        unseen = {r["file"] for r in csv.DictReader(fh) if r["split"] == "test"}
+    for p in sorted((dg / "fullres").glob("*_sat.jpg")):
+        entries.append((GsdFile(p, 0.5, "deepglobe"), "deepglobe-fullres", (2448, 2448)))
+    for p in sorted((dg / "quadrants512").glob("*_sat.jpg")):
+        if p.name not in unseen:
+            entries.append((GsdFile(p, 1.195, "deepglobe"), "deepglobe-quadrants", (512, 512)))
+    for p in sorted((dg / "thumbs256").glob("*_sat.jpg")):
+        entries.append((GsdFile(p, 4.78, "deepglobe"), "deepglobe-thumbs", (256, 256)))
+    return Pool(entries), files
+
+
+def features_of(net: PooledFeatures, rgb: np.ndarray) -> np.ndarray:
+    """``(1024,)`` features of one ``(h, w, 3)`` uint8 crop."""
+    x = torch.from_numpy(rgb.transpose(2, 0, 1).astype(np.float32) / 255.0)[None]
+    with torch.no_grad():
+        return net(x)[0].numpy()
+
+
+def eval_features(net: PooledFeatures, files: list[GsdFile], work: Path) -> dict:
+    """Features of the native grid crops of every ``gsd/`` file (as the estimator reads them)."""
+    out = work / "eval.npz"
+    if out.is_file():
+        return dict(np.load(out))
+    feats, index = [], []
+    for i, f in enumerate(files):
+        rgb = read_rgb(f.path)
+        for w in crop_windows(rgb.shape[0], rgb.shape[1], CROP, GRID):
+            feats.append(features_of(net, rgb[w.slices]))
+            index.append(i)
+    arrays = {"x": np.stack(feats), "index": np.array(index)}
+    np.savez(out, **arrays)
+    return arrays
+
+
+def make_chunks(net: PooledFeatures, pool: Pool, work: Path, views: int, minutes: float) -> None:
+    """Cache features of ``views`` views in chunks of :data:`CHUNK` (resumes where it stopped)."""
+    end = time.time() + 60 * minutes
+    for k in range(views // CHUNK):
+        path = work / f"views-{k:03d}.npz"
+        if path.is_file():
+            continue
+        if time.time() > end:
+            print(f"time is up after {k} chunks", flush=True)
+            return
+        rng = np.random.default_rng(1000 + k)
+        xs, ys, src = [], [], []
+        while len(xs) < CHUNK:
+            f, target = pool.draw(rng)
+            view = make_view(pool.pixels(f), f.gsd_m, target, CROP, rng)
+            if view is not None:
+                xs.append(features_of(net, view))
+                ys.append(np.log2(target))
+                src.append(f.source)
+        np.savez(path, x=np.stack(xs), y=np.array(ys), source=np.array(src))
+        print(f"chunk {k} done at {time.strftime('%H:%M:%S')}", flush=True)
+
+
+def load_chunks(work: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All cached views: features, log2 GSDs, sources."""
+    parts = [np.load(p) for p in sorted(work.glob("views-*.npz"))]
+    return tuple(np.concatenate([p[k] for p in parts]) for k in ("x", "y", "source"))  # type: ignore[return-value]
+
+
+def per_file(head, ev: dict, files: list[GsdFile], pick: list[int]) -> list[tuple]:  # noqa: ANN001
+    """(file, truth, median estimate, crops' IQR ratio) for the files at ``pick``."""
+    with torch.no_grad():
+        mu = head(torch.from_numpy(ev["x"].astype(np.float32)))[0][:, 0].numpy()
+    rows = []
+    for i in pick:
+        m = mu[ev["index"] == i]
+        q1, q3 = np.percentile(m, [25, 75])
+        rows.append((files[i], files[i].gsd_m, float(2 ** np.median(m)), float(2 ** (q3 - q1))))
+    return rows
+
+
+def report(rows: list[tuple], title: str) -> None:
+    """Print per source: files, median estimate/true, share within 1.41x."""
+    print(f"\n{title}\n| source | files | native GSD m | median estimate/true | within 1.41x |")
+    print("|---|---|---|---|---|")
+    every = []
+    for source in sorted({r[0].source for r in rows}):
+        ratio = np.log2([r[2] / r[1] for r in rows if r[0].source == source])
+        every += list(ratio)
+        gsd = sorted({round(r[1], 3) for r in rows if r[0].source == source})
+        print(
+            f"| {source} | {len(ratio)} | {', '.join(map(str, gsd))} | {2 ** np.median(ratio):.2f}"
+            f" | {100 * np.mean(np.abs(ratio) <= 0.5):.0f} % |"
+        )
+    e = np.abs(np.array(every))
+    print(
+        f"| all | {len(e)} | | median error {100 * (2 ** np.median(e) - 1):.0f} % "
+        f"| {100 * np.mean(e <= 0.5):.0f} % |",
+        flush=True,
     )
 
 
 def main() -> None:
-    """Train for ``--minutes`` and export ONNX."""
-    import torch
-
-    from landcover.data.pairs import find_pairs
-    from landcover.data.split import read_split, select_split
-    from landcover.io.images import read_rgb
-
+    """Cache view features, fit the head, print the tables, export ONNX."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("data", type=Path)
-    ap.add_argument("--split", type=Path, required=True)
-    ap.add_argument("--gsd", type=float, default=1.195, help="GSD of the training images")
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--minutes", type=float, default=15)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--batch", type=int, default=48)
+    ap.add_argument("data", type=Path, help="the shared data folder (gsd/, deepglobe/)")
+    ap.add_argument("--work", type=Path, required=True, help="feature cache folder")
+    ap.add_argument("--out", type=Path, required=True, help="ONNX file to write")
+    ap.add_argument("--views", type=int, default=16000)
+    ap.add_argument("--minutes", type=float, default=45, help="cap on feature caching")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--no-loso", action="store_true", help="skip leave-one-source-out")
     args = ap.parse_args()
+    logging.basicConfig(level=logging.ERROR)
     torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    rng = np.random.default_rng(0)
-    pairs = select_split(find_pairs(args.data).pairs, read_split(args.split), "train")
-    images = [read_rgb(p.image) for p in pairs]
-    net = build_net()
-    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
-    end, step, t0 = time.time() + args.minutes * 60, 0, time.time()
-    losses: list[float] = []
-    while time.time() < end:
-        xs, ys = zip(*(sample(images, args.gsd, rng) for _ in range(args.batch)), strict=True)
-        x, y = torch.from_numpy(np.stack(xs)), torch.tensor(ys, dtype=torch.float32)[:, None]
-        frac = (time.time() - t0) / (args.minutes * 60)
-        for g in opt.param_groups:
-            g["lr"] = 2e-3 * 0.5 * (1 + np.cos(np.pi * min(1.0, frac)))
-        loss = torch.nn.functional.smooth_l1_loss(net(x), y, beta=0.25)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(float(loss))
-        step += 1
-        if step % 50 == 0:
-            print(
-                f"step {step} loss {np.mean(losses[-50:]):.4f} {time.time() - t0:.0f}s", flush=True
-            )
-            torch.save(net.state_dict(), args.out.with_suffix(".pt"))
-    export(net, args.out)
-    print(f"wrote {args.out} after {step} steps")
-
-
-def export(net, out: Path) -> None:  # noqa: ANN001
-    """Write ``net`` as ONNX (opset 17, dynamic batch) with its crop size in the metadata."""
-    import json
-
-    import onnx
-    import torch
-
-    net.eval()
-    torch.onnx.export(
-        net,
-        (torch.zeros(1, 3, CROP, CROP),),
-        str(out),
-        input_names=["input"],
-        output_names=["log2_gsd"],
-        dynamic_axes={"input": {0: "N"}, "log2_gsd": {0: "N"}},
-        opset_version=17,
-        dynamo=False,
-    )
-    proto = onnx.load(str(out))
-    for key, value in {"crop": CROP, "min_gsd_m": MIN_GSD, "max_gsd_m": MAX_GSD}.items():
-        entry = proto.metadata_props.add()
-        entry.key, entry.value = key, json.dumps(value)
-    onnx.save(proto, str(out))
+    args.work.mkdir(parents=True, exist_ok=True)
+    net = PooledFeatures()
+    pool, files = build_pool(args.data)
+    ev = eval_features(net, files, args.work)
+    make_chunks(net, pool, args.work, args.views, args.minutes)
+    x, y, src = load_chunks(args.work)
+    print(f"{len(x)} views", flush=True)
+    test = held_out(files)
+    head = fit_head(x, y)
+    pick = [i for i, f in enumerate(files) if f.path in test]
+    report(per_file(head, ev, files, pick), "held-out files (never seen)")
+    if not args.no_loso:
+        rows = []
+        for source in sorted({f.source for f in files}):
+            h = fit_head(x[src != source], y[src != source])
+            rows += per_file(h, ev, files, [i for i, f in enumerate(files) if f.source == source])
+        report(rows, "leave one source out (all of its files)")
+    meta = {"crop": CROP, "grid": GRID, "trained_gsd_m": [MIN_GSD, MAX_GSD]}
+    meta["trusted_gsd_m"] = list(TRUSTED)
+    export_onnx(GsdNet(net, head), args.out, meta)
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

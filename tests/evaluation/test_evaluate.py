@@ -275,7 +275,7 @@ def test_unknown_gsd_is_estimated_per_image_as_predict_does(
 
     pairs = find_pairs(data_dir).pairs
     result = evaluate_pairs(oracle, pairs, tmp_path / "r", predict=recording, progress=False)
-    expected = [estimate_gsd_array(read_rgb(p.image)) for p in pairs]
+    expected = [estimate_gsd_array(read_rgb(p.image)).metres for p in pairs]
     assert seen == pytest.approx(expected) and all(g > 0 for g in seen)
     metrics = json.loads((result.out / "metrics.json").read_text())
     assert metrics["gsd_m"].startswith("estimated per image, ")

@@ -73,8 +73,10 @@ def test_unknown_gsd_is_estimated_and_hectares_marked(
     ha = sum(c["hectares"] for c in areas["classes"])
     assert ha == pytest.approx(64 * 64 * gsd**2 / 10_000)
     printed = capsys.readouterr().out
-    assert f"GSD: 1 estimated ({gsd:.3g} m); estimates from pixels can be off" in printed
-    assert "hectares marked ~ are uncertain: give --gsd when you know it" in printed
+    low, high = areas["gsd_interval_m"]
+    assert low <= gsd <= high
+    assert f"GSD: 1 estimated ({gsd:.3g} m); estimated interval {low:.3g}-{high:.3g} m" in printed
+    assert "hectares marked ~ rest on the estimate: give --gsd when you know it" in printed
     with open(tmp_path / "o" / "areas.csv", encoding="utf-8") as f:
         assert f.readline().strip() == (
             "image,output,class,pixels,fraction,hectares,gsd_m,gsd_source"

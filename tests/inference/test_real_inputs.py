@@ -19,6 +19,7 @@ from landcover.batch.scene import predict_file
 from landcover.cli import main
 from landcover.inference.cpu import cpu_class, default_precision, int8_is_fast
 from landcover.inference.engine import predict_model_grid
+from landcover.inference.gsd import Gsd
 from landcover.inference.options import PredictOptions
 from landcover.inference.predict import output_stems
 from tests.inference.conftest import IdentityPredictor, K, coded_image, write_geotiff
@@ -259,13 +260,17 @@ def test_an_estimated_gsd_never_upsamples(tmp_path: Path, monkeypatch) -> None:
     """Upsampling costs the square of the factor, and an estimate can be 2x off."""
     import landcover.inference.predict as predict_module
 
-    monkeypatch.setattr(predict_module, "estimate_gsd", lambda read, h, w: 1.8)
+    estimate = Gsd(1.8, "estimated", (1.5, 2.2))
+    monkeypatch.setattr(predict_module, "estimate_scene_gsd", lambda name, read, h, w: estimate)
     img = tmp_path / "plain.png"
     Image.fromarray(coded_image(64, 64)).save(img)
     predictor = FlexiblePredictor(gsd_m=1.0, tile_size=256)
     scene = predict_file(predictor, img, tmp_path, progress=False)
     assert scene.gsd.source == "estimated" and scene.gsd_m == 1.8
     assert predictor.calls == [(1, 3, 64, 64)]  # its own pixels, not 1.8x as many a side
+    areas = json.loads((tmp_path / "plain_areas.json").read_text())
+    assert (areas["gsd_m"], areas["gsd_source"]) == (1.8, "estimated")
+    assert areas["gsd_interval_m"] == [1.5, 2.2] and areas["hectares_estimated"]
     given = FlexiblePredictor(gsd_m=1.0, tile_size=256)
     predict_file(given, img, tmp_path, PredictOptions(gsd_m=1.8), progress=False, stem="g")
     assert given.calls == [(1, 3, 128, 128)]  # a given GSD is trusted: 115 px, rounded to 32

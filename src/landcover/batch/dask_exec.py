@@ -89,7 +89,7 @@ def worker_part(
     part_dir: str,
     index: int,
     blocks: range,
-    gsd: tuple[float | None, str],
+    gsd: tuple[Any, ...],
     options: PredictOptions,
 ) -> int:
     """One part of a split scene, on a worker (:mod:`landcover.batch.scene_parts`)."""
@@ -101,7 +101,7 @@ def worker_assemble(
     out: str,
     stem: str,
     parts: list[tuple[int, range]],
-    gsd: tuple[float | None, str],
+    gsd: tuple[Any, ...],
     options: PredictOptions,
     *finished: int,
 ) -> Outcome:
@@ -202,7 +202,7 @@ def _submitter(client: Any, local: bool, run_id: int) -> Callable[..., Any]:
     return submit
 
 
-Plan = tuple[list[tuple[int, range]], tuple[float | None, str]]
+Plan = tuple[list[tuple[int, range]], tuple[Any, ...]]  # parts, and the Gsd's fields
 
 
 def _plan(
@@ -220,7 +220,7 @@ def _plan(
     n_parts = min(n_blocks, max(2, math.ceil(pixels / PART_PIXELS)))
     bounds = [round(i * n_blocks / n_parts) for i in range(n_parts + 1)]
     parts = [(i, range(bounds[i], bounds[i + 1])) for i in range(n_parts)]
-    return (parts, (gsd.metres, gsd.source)) if n_parts > 1 else None
+    return (parts, (gsd.metres, gsd.source, gsd.interval)) if n_parts > 1 else None
 
 
 def _submit_parts(

@@ -317,6 +317,7 @@ def finish_scene(
         gsd_source=gsd.source,
         hectares=tally.hectares,
     )
+    table["gsd_interval_m"] = list(gsd.interval) if gsd.interval else None
     table["image"] = display(path)  # a remote input: its URL
     palette = meta.schema.palette
     labels, small = tally.labels_prev.data, tally.overlay_labels.data

@@ -16,6 +16,7 @@ from landcover.cli.model_options import add_gsd_options, add_model_options, add_
 from landcover.cli.options import HelpFormatter, add_bands_option
 from landcover.errors import LandcoverError, require_extra
 from landcover.inference.cpu import cpu_class
+from landcover.inference.gsd import estimate_note
 from landcover.inference.options import PredictOptions
 from landcover.inference.predictor import Predictor
 
@@ -263,10 +264,4 @@ def gsd_line(scenes: Sequence[SceneResult]) -> str:
         lo, hi = min(known), max(known)
         span = f"{lo:.3g} m" if lo == hi else f"{lo:.3g}-{hi:.3g} m"
         parts.append(f"{len(values)} {source} ({span})")
-    note = ""
-    if "estimated" in by_source:
-        note = (
-            "; estimates from pixels can be off by 2x or more on imagery unlike DeepGlobe "
-            "(model card), so hectares marked ~ are uncertain: give --gsd when you know it"
-        )
-    return "GSD: " + ", ".join(parts) + note
+    return "GSD: " + ", ".join(parts) + estimate_note(s.areas for s in scenes)

@@ -332,8 +332,11 @@ class _Tally:
         from the pixels (remembered for the report; never used to upsample)."""
         if gsd_m is not None or not estimate:
             return gsd_m, {}
-        self.estimated.append(estimate_gsd_array(image))
-        return self.estimated[-1], {"estimated": True}
+        metres = estimate_gsd_array(image).metres
+        if metres is None:
+            return None, {}
+        self.estimated.append(metres)
+        return metres, {"estimated": True}
 
     def result(self, out: Path, n: int) -> EvaluationResult:
         """The scores over every image added; an error when none could be."""

@@ -2,32 +2,48 @@
 
 In order: ``--gsd`` (``given``), the GeoTIFF's georeferencing in any CRS (``georeferencing``,
 true ground metres, see :mod:`landcover.io.ground`), a ``tiles.csv`` beside the image
-(``tiles.csv``), else an estimate from the pixels (``estimated``) by a small bundled CNN
-(``weights/gsd-estimator.onnx``, trained by ``scripts/train_gsd_estimator.py``) that reads
-nine 128-px crops at the image's own resolution and takes the median.
+(``tiles.csv``), else an estimate from the pixels (``estimated``).
 
-The estimate is reliable on imagery made like DeepGlobe's quadrants and uncertain elsewhere:
-native fine imagery (sharp, 0.5 m) reads as about the training GSD, 1.2 m (model card). It is
-always reported as ``estimated``, and hectares from it are marked.
+The estimate: the bundled ``weights/gsd-estimator.onnx`` (frozen ImageNet EfficientNet-Lite0
+features and a small head, trained by ``scripts/train_gsd_estimator.py`` on views downsampled
+from native imagery of 0.018 - 30 m) reads nine crops (224 px, or the image's own size when
+smaller) at the image's own resolution; the GSD is the median of their estimates and the
+interval comes from their spread and the net's own variance. Where the interval is wider than
+:data:`WIDE` or the estimate outside the range the model card trusts, a warning names the file
+and asks for ``--gsd``. An estimate is always reported as ``estimated``, hectares from it are
+marked, and it never makes ``predict`` upsample.
 """
 
 from __future__ import annotations
 
 import functools
+import json
+import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from landcover.errors import LandcoverError
 from landcover.io.windows import Window
 
+log = logging.getLogger(__name__)
+
 ESTIMATOR = Path(__file__).resolve().parent.parent / "weights" / "gsd-estimator.onnx"
-CROP = 128
+CROP = 224
 GRID = 3  # crops on a GRID x GRID lattice over the image
 SOURCES = ("given", "georeferencing", "tiles.csv", "estimated", "unknown")
+#: Images up to this many pixels are read once, whole, and cut into crops: a JPEG or PNG is
+#: decoded whole for every window read (nine reads of a 2448² JPEG cost 1.7 s, one 0.2 s).
+ONE_READ_PIXELS = 16_000_000
+#: An estimate whose interval spans more than this factor (high / low) is flagged.
+WIDE = 2.0
+#: The range (metres) an estimate is trusted in (measured on never-seen files: model card),
+#: unless the model file's ``trusted_gsd_m`` says otherwise.
+TRUSTED = (0.07, 15.0)
 
 
 @dataclass(frozen=True)
@@ -37,10 +53,12 @@ class Gsd:
     Attributes:
         metres: ground metres per pixel, or ``None`` when unknown.
         source: one of :data:`SOURCES`.
+        interval: ``(low, high)`` metres for an estimate, else ``None``.
     """
 
     metres: float | None
     source: str
+    interval: tuple[float, float] | None = None
 
     @property
     def estimated(self) -> bool:
@@ -48,8 +66,11 @@ class Gsd:
         return self.source == "estimated"
 
     def describe(self) -> str:
-        """``0.50 m (estimated)`` or ``unknown``."""
-        return "unknown" if self.metres is None else f"{self.metres:.3g} m ({self.source})"
+        """``0.5 m (estimated, 0.42-0.6 m)``, ``0.5 m (given)`` or ``unknown``."""
+        if self.metres is None:
+            return "unknown"
+        span = "" if self.interval is None else f", {self.interval[0]:.3g}-{self.interval[1]:.3g} m"
+        return f"{self.metres:.3g} m ({self.source}{span})"
 
 
 def known_gsd(path: Path, georef_gsd: float | None, given: float | None) -> Gsd:
@@ -81,7 +102,7 @@ def crop_windows(height: int, width: int, crop: int = CROP, grid: int = GRID) ->
 
 @functools.cache
 def _session(path: Path) -> object:
-    import onnxruntime as ort
+    import onnxruntime as ort  # the core dependency, imported where a model is run
 
     if not path.is_file():
         raise LandcoverError("the bundled GSD estimator is missing; give --gsd", path)
@@ -90,29 +111,107 @@ def _session(path: Path) -> object:
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
 
+@functools.cache
+def trusted_range(model: Path = ESTIMATOR) -> tuple[float, float]:
+    """``(low, high)`` metres the estimator is trusted in: its ``trusted_gsd_m`` metadata,
+    else :data:`TRUSTED`."""
+    meta = _session(model).get_modelmeta().custom_metadata_map  # type: ignore[attr-defined]
+    low, high = json.loads(meta.get("trusted_gsd_m", json.dumps(TRUSTED)))
+    return float(low), float(high)
+
+
+def interval_of(log2_crops: np.ndarray, log_var: np.ndarray | None) -> tuple[float, float, float]:
+    """Median and interval (metres) from per-crop ``log2`` estimates and log-variances.
+
+    The half-width (in log2) is the crops' robust spread (1.4826 x their median absolute
+    deviation) and the net's own median standard deviation, added in quadrature.
+    """
+    centre = float(np.median(log2_crops))
+    spread = 1.4826 * float(np.median(np.abs(log2_crops - centre)))
+    own = 0.0 if log_var is None else float(np.median(np.exp(0.5 * log_var)))
+    half = math.hypot(spread, own)
+    return 2.0**centre, 2.0 ** (centre - half), 2.0 ** (centre + half)
+
+
 def estimate_gsd(
     read: Callable[[Window], np.ndarray], height: int, width: int, model: Path = ESTIMATOR
-) -> float:
-    """Estimate metres per pixel from the pixels: the median over crops of the CNN's estimate.
+) -> Gsd:
+    """Estimate metres per pixel from the pixels, with an interval.
 
     Args:
         read: returns the ``(h, w, 3)`` uint8 pixels of a window.
         height: image rows.
         width: image columns.
-        model: the estimator ONNX file (input ``(N, 3, CROP, CROP)`` in 0..1, log2 m out).
+        model: the estimator ONNX file: input ``(N, 3, H, W)`` in 0..1; outputs ``log2`` metres
+            ``(N, 1)`` and optionally a log-variance ``(N, 1)``.
+
+    Returns:
+        ``Gsd(median, "estimated", (low, high))``.
     """
-    crops = []
-    for w in crop_windows(height, width):
-        rgb = read(w)
-        pad = ((0, CROP - rgb.shape[0]), (0, CROP - rgb.shape[1]), (0, 0))
-        if any(p[1] for p in pad):
-            rgb = np.pad(rgb, pad, mode="symmetric")
-        crops.append(rgb.transpose(2, 0, 1).astype(np.float32) / 255.0)
-    session = _session(model)
-    (out,) = session.run(None, {"input": np.stack(crops)})  # type: ignore[attr-defined]
-    return float(2.0 ** np.median(np.asarray(out).ravel()))
+    windows = crop_windows(height, width)
+    if height * width <= ONE_READ_PIXELS:
+        whole = read(Window(0, 0, height, width))
+        crops = [whole[w.slices] for w in windows]
+    else:
+        crops = [read(w) for w in windows]
+    batch = np.stack([c.transpose(2, 0, 1) for c in crops]).astype(np.float32) / 255.0
+    outputs = _session(model).run(None, {"input": batch})  # type: ignore[attr-defined]
+    log_var = np.asarray(outputs[1]).ravel() if len(outputs) > 1 else None
+    metres, low, high = interval_of(np.asarray(outputs[0]).ravel(), log_var)
+    return Gsd(metres, "estimated", (low, high))
 
 
-def estimate_gsd_array(image: np.ndarray) -> float:
+def estimate_gsd_array(image: np.ndarray, model: Path = ESTIMATOR) -> Gsd:
     """:func:`estimate_gsd` for an in-memory ``(H, W, 3)`` uint8 image."""
-    return estimate_gsd(lambda w: image[w.slices], image.shape[0], image.shape[1])
+    return estimate_gsd(lambda w: image[w.slices], image.shape[0], image.shape[1], model)
+
+
+def doubt(gsd: Gsd, model: Path = ESTIMATOR) -> str | None:
+    """Why an estimate should not be trusted (interval wider than :data:`WIDE`, or outside
+    :func:`trusted_range`), or ``None``."""
+    if not gsd.estimated or gsd.metres is None or gsd.interval is None:
+        return None
+    low, high = gsd.interval
+    if high > WIDE * low:
+        return f"its crops disagree (interval {low:.3g}-{high:.3g} m)"
+    lo, hi = trusted_range(model)
+    if not lo <= gsd.metres <= hi:
+        return f"outside the range the estimator is trusted in ({lo:g}-{hi:g} m)"
+    return None
+
+
+def estimate_scene_gsd(
+    name: str | Path, read: Callable[[Window], np.ndarray], height: int, width: int
+) -> Gsd:
+    """:func:`estimate_gsd` for the file ``name``, with a warning naming it when in doubt."""
+    gsd = estimate_gsd(read, height, width)
+    reason = doubt(gsd)
+    if reason:
+        log.warning(
+            "%s: GSD estimated from the pixels as %s, but %s; give --gsd for a reliable map "
+            "and hectares",
+            name,
+            gsd.describe(),
+            reason,
+        )
+    return gsd
+
+
+def estimate_note(tables: Iterable[Mapping[str, Any]]) -> str:
+    """The run's GSD-line note on estimates, from the scenes' area tables (``_areas.json``):
+    the interval (one scene) or the widest (several), how many are wider than :data:`WIDE`."""
+    spans = [
+        t.get("gsd_interval_m") or (t["gsd_m"], t["gsd_m"])
+        for t in tables
+        if t.get("gsd_source") == "estimated"
+    ]
+    if not spans:
+        return ""
+    if len(spans) == 1:
+        text = f"; estimated interval {spans[0][0]:.3g}-{spans[0][1]:.3g} m"
+    else:
+        text = f"; estimated intervals up to {max(hi / lo for lo, hi in spans):.2g}x wide"
+    wide = sum(hi > WIDE * lo for lo, hi in spans)
+    if wide:
+        text += f", {wide} wider than {WIDE:g}x (warned)"
+    return text + "; hectares marked ~ rest on the estimate: give --gsd when you know it"

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from landcover.errors import LandcoverError
-from landcover.inference.gsd import Gsd, estimate_gsd, known_gsd
+from landcover.inference.gsd import Gsd, estimate_scene_gsd, known_gsd
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.pictures import IMAGE_SUFFIXES
 from landcover.io.raster import RasterReader
@@ -93,8 +93,7 @@ def scene_gsd(
     gsd = known_gsd(path, reader.info.gsd_m, given)
     if gsd.metres is None and estimate:
         info = reader.info
-        value = estimate_gsd(lambda w: reader.read(w)[0], info.height, info.width)
-        gsd = Gsd(value, "estimated")
+        gsd = estimate_scene_gsd(path, lambda w: reader.read(w)[0], info.height, info.width)
     return gsd
 
 
