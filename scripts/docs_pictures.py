@@ -44,9 +44,18 @@ def shrink(src: Path, dst: Path, **save: object) -> None:
 def screenshot(page: Path, dst: Path) -> None:
     """``page`` as headless Chromium shows it in a 1280x800 window."""
     subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--hide-scrollbars", f"--screenshot={dst}",
-         "--window-size=1280,800", "--virtual-time-budget=5000", page.as_uri()],
-        check=True, capture_output=True,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--hide-scrollbars",
+            f"--screenshot={dst}",
+            "--window-size=1280,800",
+            "--virtual-time-budget=5000",
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
     )
     print(f"wrote {dst.relative_to(ROOT)} ({dst.stat().st_size // 1024} KiB)")
 
