@@ -31,14 +31,12 @@ from __future__ import annotations
 
 import logging
 import uuid
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import rasterio
 import rasterio.shutil
-from rasterio.errors import NotGeoreferencedWarning
 from rasterio.windows import Window as RioWindow
 
 from landcover.errors import LandcoverIOError
@@ -111,9 +109,7 @@ class CogWriter:
             profile.update(driver="GTiff", tiled=True, blockxsize=BLOCKSIZE, blockysize=BLOCKSIZE)
             profile["BIGTIFF"] = "IF_SAFER"
         name = str(self._stage) if self._stage else f"/vsimem/landcover-{uuid.uuid4().hex}"
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", NotGeoreferencedWarning)
-            self._dst = rasterio.open(name, "w", **profile)
+        self._dst = open_raster(name, "w", **profile)
         if colormap is not None:
             self._dst.write_colormap(1, colormap)
         if tags:

@@ -60,47 +60,36 @@ def _xml(root: ET.Element) -> str:
 def raster_qml(legend: Legend, values: Collection[int] | None = None) -> str:
     """A QGIS style (QML) for a class raster: paletted renderer on band 1, one entry a class
     (only the ``values`` given, when given: QGIS's legend lists every entry)."""
-    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="AllStyleCategories")
-    pipe = ET.SubElement(root, "pipe")
-    renderer = ET.SubElement(
-        pipe,
-        "rasterrenderer",
-        type="paletted",
-        band="1",
-        opacity="1",
-        alphaBand="-1",
-        nodataColor="",
-    )
-    ET.SubElement(renderer, "rasterTransparency")
+    root, renderer = _raster_style("paletted")
     palette = ET.SubElement(renderer, "colorPalette")
     for value, name, rgb in _classes(legend, values):
         ET.SubElement(
             palette, "paletteEntry", value=str(value), color=_hex(rgb), label=name, alpha="255"
         )
+    return DOCTYPE + _xml(root)
+
+
+def _raster_style(renderer_type: str, **attrs: str) -> tuple[ET.Element, ET.Element]:
+    """A QML document for band 1 with a ``renderer_type`` renderer (``attrs`` added to it) and
+    QGIS's neutral pipe settings; returns the root and the renderer to fill in."""
+    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="AllStyleCategories")
+    pipe = ET.SubElement(root, "pipe")
+    attrib = {"type": renderer_type, "band": "1", "opacity": "1", "alphaBand": "-1"}
+    renderer = ET.SubElement(pipe, "rasterrenderer", {**attrib, **attrs, "nodataColor": ""})
+    ET.SubElement(renderer, "rasterTransparency")
     ET.SubElement(pipe, "brightnesscontrast", brightness="0", contrast="0", gamma="1")
     ET.SubElement(pipe, "huesaturation", saturation="0", grayscaleMode="0", colorizeOn="0")
     ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
     ET.SubElement(root, "blendMode").text = "0"
-    return DOCTYPE + _xml(root)
+    return root, renderer
 
 
 def confidence_qml() -> str:
     """A QGIS style (QML) for a confidence raster (uint8, 255 = probability 1.0, 0 = nodata):
     a red-to-green ramp over 1..255 whose legend reads in probabilities."""
-    root = ET.Element("qgis", version=QGIS_VERSION, styleCategories="AllStyleCategories")
-    pipe = ET.SubElement(root, "pipe")
-    renderer = ET.SubElement(
-        pipe,
-        "rasterrenderer",
-        type="singlebandpseudocolor",
-        band="1",
-        opacity="1",
-        alphaBand="-1",
-        classificationMin="1",
-        classificationMax="255",
-        nodataColor="",
+    root, renderer = _raster_style(
+        "singlebandpseudocolor", classificationMin="1", classificationMax="255"
     )
-    ET.SubElement(renderer, "rasterTransparency")
     origin = ET.SubElement(renderer, "minMaxOrigin")
     ET.SubElement(origin, "limits").text = "None"  # the fixed 1..255, never a stretch
     ET.SubElement(origin, "extent").text = "WholeRaster"
@@ -117,10 +106,6 @@ def confidence_qml() -> str:
         value = max(1, round(p * 255))
         label = f"probability {p:.2f} (pixel {value})"
         ET.SubElement(shader, "item", value=str(value), color=color, label=label, alpha="255")
-    ET.SubElement(pipe, "brightnesscontrast", brightness="0", contrast="0", gamma="1")
-    ET.SubElement(pipe, "huesaturation", saturation="0", grayscaleMode="0", colorizeOn="0")
-    ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
-    ET.SubElement(root, "blendMode").text = "0"
     return DOCTYPE + _xml(root)
 
 
