@@ -36,6 +36,22 @@ def test_import_is_torch_free_and_dir_lists_the_api() -> None:
     assert set(out["all"]) <= set(out["dir"])
 
 
+CORE_ONLY = """
+import sys
+for extra in ("torch", "lightning", "pyogrio", "exactextract", "distributed", "dask"):
+    sys.modules[extra] = None  # as on a core install: importing it fails
+import landcover
+for name in landcover.__all__:
+    getattr(landcover, name)
+"""
+
+
+def test_every_public_name_loads_without_the_extras() -> None:
+    """A core install (no torch, pyogrio, exactextract or Dask) can use every public name."""
+    res = subprocess.run([sys.executable, "-c", CORE_ONLY], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+
+
 def test_type_checking_imports_match_the_lazy_table() -> None:
     """Every lazy name has a ``TYPE_CHECKING`` import from the same module, and no more."""
     tree = ast.parse(Path(landcover.__file__).read_text(encoding="utf-8"))

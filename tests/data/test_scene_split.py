@@ -10,6 +10,7 @@ import pytest
 from landcover.data.scene_split import read_blocks, split_blocks, write_blocks
 from landcover.data.scene_windows import SceneReader
 from landcover.data.scenes import Scene
+from landcover.io.gpkg import GPKG_USER_VERSION
 from landcover.schema import get_schema
 from tests.data.scene_fixtures import (
     CRS,
@@ -44,8 +45,8 @@ def test_split_keeps_labelled_blocks_and_round_trips(tmp_path, reader):
     counts = {s: sum(b.split == s for b in blocks) for s in ("train", "val", "test")}
     assert counts == {"train": 9, "val": 3, "test": 3}
     path = write_blocks(tmp_path / "split.gpkg", blocks, CRS)
-    with sqlite3.connect(path) as db:  # GeoPackage 1.2, which QGIS 3.22 opens without warnings
-        assert db.execute("PRAGMA user_version").fetchone() == (10200,)
+    with sqlite3.connect(path) as db:  # GeoPackage 1.3, which QGIS 3.22 opens without warnings
+        assert db.execute("PRAGMA user_version").fetchone() == (GPKG_USER_VERSION,)
     back = read_blocks(path)
     assert [(b.scene, b.name, b.split) for b in back] == [
         (b.scene, b.name, b.split) for b in blocks

@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 import numpy as np
-import pyogrio
 import rasterio
 import shapely
 from affine import Affine
@@ -25,7 +24,7 @@ from rasterio.vrt import WarpedVRT
 from rasterio.warp import transform as transform_xy
 
 from landcover.data.scenes import Scene
-from landcover.errors import InputError, LandcoverIOError
+from landcover.errors import InputError, LandcoverIOError, require_extra
 from landcover.schema import ClassSchema
 
 #: Largest side of the decimated read used to check a label raster's codes up front.
@@ -82,6 +81,9 @@ class VectorLabels:
         self, scene: Scene, schema: ClassSchema, crs: Any, bounds: tuple[float, float, float, float]
     ) -> None:
         path = scene.labels
+        require_extra("pyogrio", "gis", "reading vector labels")
+        import pyogrio.raw  # the [gis] extra, imported only when vector labels are read
+
         try:
             meta, _, wkb, columns = pyogrio.raw.read(path)
         except Exception as e:  # pyogrio raises several DataSource/field errors

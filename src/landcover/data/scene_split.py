@@ -10,22 +10,20 @@ pixels never land on both sides.
 
 from __future__ import annotations
 
-import logging
 import math
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyogrio.raw
 import shapely
 from affine import Affine
 
 from landcover.data.scene_windows import SceneReader, open_scenes
-from landcover.errors import InputError, LandcoverIOError
+from landcover.errors import InputError, LandcoverIOError, require_extra
 from landcover.io.atomic import prepare_output_file, publish, reserve_temp
+from landcover.io.gpkg import write_gpkg_layer
 from landcover.schema import ClassSchema
 
 SUBSETS = ("train", "val", "test")
@@ -121,15 +119,10 @@ def write_blocks(path: str | Path, blocks: Sequence[Block], crs: Any) -> Path:
     ]
     tmp = reserve_temp(path)
     tmp.unlink()  # GDAL's GPKG driver refuses an existing empty file
-    logging.getLogger("pyogrio").setLevel(logging.WARNING)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # GeoPackage 1.2: QGIS 3.22's GDAL 3.6 warns on every open of a 1.4 file.
-            pyogrio.raw.write(
-                tmp, geometry, data, fields, layer="blocks", driver="GPKG",
-                geometry_type="Polygon", crs=str(crs), dataset_options={"VERSION": "1.2"},
-            )  # fmt: skip
+        write_gpkg_layer(
+            tmp, geometry, data, fields, layer="blocks", geometry_type="Polygon", crs=str(crs)
+        )
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -144,6 +137,9 @@ def read_blocks(path: str | Path) -> list[Block]:
         InputError: naming the file when it lacks the ``scene``/``block``/``split`` fields or
             a split is not train, val or test.
     """
+    require_extra("pyogrio", "gis", "reading a split's GeoPackage of blocks")
+    import pyogrio.raw  # the [gis] extra, imported only when a GeoPackage is read
+
     try:
         meta, _, wkb, columns = pyogrio.raw.read(path, layer="blocks")
     except Exception as e:  # pyogrio raises several DataSource/layer errors
