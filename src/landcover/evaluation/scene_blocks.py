@@ -9,6 +9,7 @@ row per block (``<scene>:<col>_<row>``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from landcover.evaluation.evaluate import (
     _write_report,
     prepare_output,
 )
+from landcover.io.bands import BandSpec
 from landcover.schema import ClassSchema
 
 log = logging.getLogger(__name__)
@@ -49,7 +51,7 @@ def evaluate_scene_blocks(
     overwrite: bool = False,
     predict: PredictFn | None = None,
     model_name: str = "model",
-    bands: list[int] | None = None,
+    bands: Sequence[BandSpec] | None = None,
 ) -> EvaluationResult:
     """Predict and score every ``subset`` block of ``split`` on the scenes of ``scenes``.
 

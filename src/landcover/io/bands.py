@@ -1,9 +1,9 @@
 """Which bands of a raster are read as RGB, and the one rule scaling 16-bit and float bands to 8.
 
 ``--bands`` decides when given, each band by its 1-based index or by its name: a name is
-matched case-insensitively against the band descriptions (whole description, else one word of
-it, so ``nir`` finds "B8 NIR") and, for red/green/blue, the colour interpretation
-(:func:`resolve_bands`). Otherwise a raster of three bands is RGB, one band is repeated
+matched case-insensitively against the band descriptions (whole description, else its colour
+meaning, else one word of it, so ``nir`` finds "B8 NIR"), else the colour interpretation
+(:func:`band_by_name`). Otherwise a raster of three bands is RGB, one band is repeated
 (greyscale, with a warning), and a raster of more than three bands is read by meaning: the
 bands whose colour interpretation (GDAL's ``ColorInterp``: red, green, blue) or whose
 description (a band named "Red", "green", "SR_B2 blue"...) says so, in one INFO line; when
@@ -136,14 +136,15 @@ def band_by_name(
     name: str, colorinterp: Sequence[str], descriptions: Sequence[str | None]
 ) -> int | None:
     """The 1-based band answering to ``name`` (case-insensitive), or ``None`` if none or
-    several: its whole description, else its colour interpretation or the meaning of its
-    description (red, green, blue), else one word of its description."""
+    several: its whole description, else the meaning of its description (red, green, blue),
+    else one word of its description, else its colour interpretation (last: GDAL gives 3- and
+    4-band 8-bit GeoTIFFs red, green, blue by default, whatever they hold)."""
     key = name.strip().lower()
     tries = [
         [(d or "").strip().lower() == key for d in descriptions],
-        [c.lower() == key for c in colorinterp],
         [_meaning(d) == key for d in descriptions],
         [key in _words(d) for d in descriptions],
+        [c.lower() == key for c in colorinterp],
     ]
     for hits in tries:
         matches = [i + 1 for i, hit in enumerate(hits) if hit]
