@@ -111,3 +111,15 @@ def test_four_bands_are_resized_band_by_band() -> None:
     small = resize_image(image, 2, 2)
     assert small.shape == (2, 2, 4)
     assert (small[..., :3] == 200).all() and (small[..., 3] == 0).all()
+
+
+def test_predict_array_takes_the_model_s_four_bands_as_rasterio_holds_them(tmp_path: Path) -> None:
+    from landcover.inference.engine import predict_array
+
+    predictor = load_predictor(nir_onnx(tmp_path / "nir.onnx"))
+    image = np.zeros((4, 40, 40), dtype=np.uint8)
+    image[3, :20] = 255
+    labels = predict_array(predictor, image).argmax(axis=0)
+    assert (labels[:20] == 6).all() and (labels[20:] == 0).all()
+    with pytest.raises(InputError, match=r"expected an \(H, W, 4\) or \(4, H, W\) uint8 image"):
+        predict_array(predictor, np.zeros((40, 40, 3), dtype=np.uint8))

@@ -308,8 +308,9 @@ def predict_array(
 
     Args:
         predictor: the model (:func:`~landcover.inference.predictor.load_predictor`).
-        image: ``(H, W, 3)`` uint8 RGB, any size; or ``(3, H, W)`` as rasterio and torchgeo
-            hold it (an array shaped ``(3, H, 3)`` is read as ``(H, W, 3)``).
+        image: ``(H, W, 3)`` uint8 RGB (``C`` bands for a model of ``C``), any size; or
+            ``(3, H, W)`` as rasterio and torchgeo hold it (an array shaped ``(3, H, 3)`` is
+            read as ``(H, W, 3)``).
         gsd_m: the image's metres per pixel; when it differs from the model's, the image is
             resampled to the model's GSD (:func:`scale_for`) and each pixel gets the
             probabilities of its model pixel (:class:`ModelMap`).
@@ -320,11 +321,12 @@ def predict_array(
         batch_size: windows per model call.
         estimated: ``gsd_m`` is an estimate (never used to upsample).
     """
-    if image.ndim == 3 and image.shape[0] == 3 and image.shape[2] != 3:
-        image = np.ascontiguousarray(np.moveaxis(image, 0, -1))  # (3, H, W) -> (H, W, 3)
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+    c = predictor.meta.in_channels
+    if image.ndim == 3 and image.shape[0] == c and image.shape[2] != c:
+        image = np.ascontiguousarray(np.moveaxis(image, 0, -1))  # (C, H, W) -> (H, W, C)
+    if image.ndim != 3 or image.shape[2] != c or image.dtype != np.uint8:
         raise InputError(
-            f"expected an (H, W, 3) or (3, H, W) uint8 image, got {image.shape} {image.dtype}"
+            f"expected an (H, W, {c}) or ({c}, H, W) uint8 image, got {image.shape} {image.dtype}"
         )
     scale = scale_for(gsd_m, predictor.meta.gsd_m, estimated=estimated)
     return map_image(
