@@ -123,3 +123,13 @@ def test_predict_array_takes_the_model_s_four_bands_as_rasterio_holds_them(tmp_p
     assert (labels[:20] == 6).all() and (labels[20:] == 0).all()
     with pytest.raises(InputError, match=r"expected an \(H, W, 4\) or \(4, H, W\) uint8 image"):
         predict_array(predictor, np.zeros((40, 40, 3), dtype=np.uint8))
+
+
+def test_the_gsd_of_an_unreferenced_four_band_scene_is_estimated_from_its_rgb(
+    tmp_path: Path,
+) -> None:
+    predictor = load_predictor(nir_onnx(tmp_path / "nir.onnx"))
+    data = np.random.default_rng(0).integers(0, 256, (4, 64, 80), dtype=np.uint8)
+    scene = write_geotiff(tmp_path / "plain.tif", data, crs=None)
+    result = predict_file(predictor, scene, tmp_path, progress=False)
+    assert result.gsd.source == "estimated"
