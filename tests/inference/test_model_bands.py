@@ -133,3 +133,26 @@ def test_the_gsd_of_an_unreferenced_four_band_scene_is_estimated_from_its_rgb(
     scene = write_geotiff(tmp_path / "plain.tif", data, crs=None)
     result = predict_file(predictor, scene, tmp_path, progress=False)
     assert result.gsd.source == "estimated"
+
+
+def test_int8_calibration_reads_the_model_s_four_bands(tmp_path: Path) -> None:
+    from landcover.export.quantize import calibration_tiles
+
+    scene = four_band_scene(tmp_path / "scene.tif")
+    (tile,) = calibration_tiles([scene], FOUR)
+    assert tile.shape == (1, 4, 32, 32)
+    assert set(np.unique(tile[0, 3])) <= {-1.0, 1.0}  # band 4 (0 or 255), its own mean/std
+
+
+def test_evaluate_of_pairs_refuses_a_four_band_model_in_one_line(tmp_path: Path) -> None:
+    from landcover.data.pairs import Pair
+    from landcover.errors import LandcoverError
+    from landcover.evaluation.evaluate import evaluate_pairs
+
+    predictor = load_predictor(nir_onnx(tmp_path / "nir.onnx"))
+    pair = Pair(tmp_path / "a.tif", tmp_path / "a.png", "a")
+    with pytest.raises(LandcoverError) as info:
+        evaluate_pairs(predictor, [pair], tmp_path / "out", model_name="nir.onnx")
+    assert str(info.value) == (
+        "nir.onnx reads 4 bands; image/mask pairs are read as RGB: evaluate it on a scene list"
+    )

@@ -231,6 +231,11 @@ def evaluate_pairs(
     mapping = match_classes(predictor.meta.schema, schema, model_name)
     if not pairs:
         raise LandcoverError("no image/mask pairs to evaluate")
+    if predictor.meta.in_channels != 3:
+        raise LandcoverError(
+            f"{model_name} reads {predictor.meta.in_channels} bands; image/mask pairs are read "
+            "as RGB: evaluate it on a scene list"
+        )
     out = prepare_output(out, overwrite)
     predict = remapped(predict or _default_predict(), mapping)
     run = _Tally(schema, gallery, len(pairs), seed, flag_threshold, min_area)
