@@ -156,3 +156,21 @@ def test_evaluate_of_pairs_refuses_a_four_band_model_in_one_line(tmp_path: Path)
     assert str(info.value) == (
         "nir.onnx reads 4 bands; image/mask pairs are read as RGB: evaluate it on a scene list"
     )
+
+
+def test_cli_predict_takes_a_four_band_model_and_bands_by_name(tmp_path: Path, capsys) -> None:
+    from landcover.cli import main
+
+    model = str(nir_onnx(tmp_path / "nir.onnx"))
+    scene = str(four_band_scene(tmp_path / "scene.tif"))
+    with rasterio.open(scene, "r+") as dst:
+        dst.descriptions = ("Red", "Green", "Blue", "NIR")
+    args = ["predict", scene, "--model", model, "--bands"]
+    assert main([*args, "red,green,blue,nir", "--out", str(tmp_path / "out")]) == 0
+    with rasterio.open(tmp_path / "out" / "scene_classes.tif") as src:
+        assert (src.read(1)[:, :40] == 6).all() and (src.read(1)[:, 40:] == 0).all()
+    assert main([*args, "red,green,swir,nir", "--out", str(tmp_path / "bad")]) == 1
+    assert (
+        f"{scene}: --bands: no single band named 'swir'; its bands: 1 'Red', 2 'Green', "
+        "3 'Blue', 4 'NIR'"
+    ) in capsys.readouterr().out
