@@ -22,8 +22,8 @@ from landcover.inference.options import PredictOptions
         ({"block_size": 0}, "block_size must be at least 1 model pixel, got 0"),
         ({"mmu_ha": 0.5}, "--mmu takes hectares >= 0 and applies to --vector polygons"),
         ({"mmu_ha": -1.0, "vector": True}, "--mmu takes hectares >= 0"),
-        ({"bands": [1, 2]}, r"--bands takes three 1-based band numbers, got \[1, 2\]"),
-        ({"bands": [0, 1, 2]}, r"--bands takes three 1-based band numbers, got \[0, 1, 2\]"),
+        ({"bands": []}, r"--bands takes 1-based band numbers or names, got \[\]"),
+        ({"bands": [0, 1, 2]}, r"--bands takes 1-based band numbers or names, got \[0, 1, 2\]"),
     ],
 )
 def test_bad_values_are_refused_naming_the_option(change: dict, message: str) -> None:

@@ -34,7 +34,7 @@ from landcover.inference.engine import (
     scale_for,
 )
 from landcover.inference.gsd import Gsd
-from landcover.inference.model_bands import check_model_bands
+from landcover.inference.model_bands import model_reader
 from landcover.inference.options import PredictOptions
 from landcover.inference.predict import CONFIDENCE_SUFFIX, scene_gsd
 from landcover.inference.predictor import Predictor
@@ -195,7 +195,7 @@ class Scene:
             r0, c0 = w.row - read_w.row, w.col - read_w.col
             inner = (slice(r0, r0 + w.height), slice(c0, c0 + w.width))
             rgb, valid = self.reader.read(read_w)
-            self.tally.image_prev.put(rgb[inner], w)
+            self.tally.image_prev.put(rgb[inner][..., :3], w)  # a model's first 3 bands
             yield Block(w, inner, rgb, valid)
 
     def put(self, block: Block, mapped: ModelMap) -> None:
@@ -220,10 +220,9 @@ def open_scene(
     """
     with (
         gdal_env(),
-        RasterReader(path, bands=options.bands) as reader,
+        model_reader(predictor.meta, path, options.bands) as reader,
     ):
         meta = predictor.meta
-        check_model_bands(meta, path)
         gsd, scale, windows, margin = plan_blocks(reader, meta, options, gsd)
         writers = SceneWriters(reader.info, prefix, meta, options, cog)
         tally = Tally.empty(reader.info, meta.num_classes)

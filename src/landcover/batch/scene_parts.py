@@ -27,15 +27,16 @@ from landcover.batch.scene import (
 )
 from landcover.inference.engine import map_image
 from landcover.inference.gsd import Gsd
+from landcover.inference.model_bands import model_reader
 from landcover.inference.options import PredictOptions
 from landcover.inference.predictor import Predictor
 from landcover.io.atomic import atomic_path
-from landcover.io.raster import RasterReader, gdal_env, open_raster
+from landcover.io.raster import gdal_env, open_raster
 
 
 def scene_plan(predictor: Predictor, path: str | Path, options: PredictOptions) -> tuple[int, Gsd]:
     """Number of blocks of the scene, and its GSD (found once, for every part)."""
-    with gdal_env(), RasterReader(path, options.bands) as reader:
+    with gdal_env(), model_reader(predictor.meta, path, options.bands) as reader:
         gsd, _, windows, _ = plan_blocks(reader, predictor.meta, options)
     return len(windows), gsd
 

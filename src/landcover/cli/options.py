@@ -6,17 +6,17 @@ import argparse
 
 from landcover.data.pairs import Discovery, find_pairs
 from landcover.errors import LandcoverError
+from landcover.io.bands import BandSpec, parse_band_list
 from landcover.schema import BUILTIN_SCHEMAS, ClassSchema, get_schema
 
 
-def parse_bands(text: str) -> list[int]:
-    """Parse ``--bands R,G,B`` (three 1-based band numbers) for argparse."""
-    try:
-        bands = [int(b) for b in text.split(",")]
-    except ValueError as e:
-        raise argparse.ArgumentTypeError(f"expected 3 band numbers like 3,2,1, got {text!r}") from e
-    if len(bands) != 3:
-        raise argparse.ArgumentTypeError(f"expected 3 band numbers like 3,2,1, got {text!r}")
+def parse_bands(text: str) -> list[BandSpec]:
+    """Parse ``--bands``: 1-based band numbers or band names, e.g. ``3,2,1`` or ``red,nir``."""
+    bands = parse_band_list(text)
+    if not bands or any(isinstance(b, int) and b < 1 for b in bands):
+        raise argparse.ArgumentTypeError(
+            f"expected 1-based band numbers or names like 3,2,1 or red,green,blue, got {text!r}"
+        )
     return bands
 
 
@@ -33,14 +33,17 @@ def parse_fraction(text: str) -> float:
 
 
 def add_bands_option(parser: argparse.ArgumentParser) -> None:
-    """Add ``--bands R,G,B``: the 1-based raster bands read as RGB."""
+    """Add ``--bands``: the raster bands read, by 1-based number or by name."""
     parser.add_argument(
         "--bands",
         type=parse_bands,
-        metavar="R,G,B",
-        help="1-based bands used as RGB for rasters with other than 3 bands (default, for "
-        "more than 3 bands: the red, green and blue bands named by their colour "
-        "interpretation or descriptions, else 1,2,3 with a warning; required for 2 bands)",
+        metavar="B,B,B",
+        help="raster bands to read, by 1-based number (4,3,2) or by name matched "
+        "case-insensitively against the band descriptions and colour interpretation "
+        "(red,green,blue,nir): three, used as RGB (default, for more than 3 bands: the red, "
+        "green and blue bands by their colour interpretation or descriptions, else 1,2,3 with "
+        "a warning; required for 2 bands), or as many as a model of other bands reads (default: "
+        "the bands it was trained on) or, for a scene list, as many as to train on",
     )
 
 

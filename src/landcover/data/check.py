@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from landcover.data.pairs import Pair, find_pairs
 from landcover.errors import LandcoverError
+from landcover.io.bands import BandSpec
 from landcover.io.images import read_rgb
 from landcover.io.masks import MaskFormatError, read_mask_labels
 from landcover.schema import RGB, ClassSchema, EncodedMask
@@ -116,7 +117,7 @@ def check_dataset(
     image_glob: str | None = None,
     mask_glob: str | None = None,
     progress: bool = False,
-    bands: Sequence[int] | None = None,
+    bands: Sequence[BandSpec] | None = None,
 ) -> CheckReport:
     """Check every pair under ``root``: both files decode, sizes agree, mask colours are known.
 
@@ -159,7 +160,7 @@ def check_dataset(
 
 
 def check_pair(
-    pair: Pair, schema: ClassSchema, bands: Sequence[int] | None = None
+    pair: Pair, schema: ClassSchema, bands: Sequence[BandSpec] | None = None
 ) -> list[Finding]:
     """Check one pair (image read with ``bands``); returns its findings (empty when fine)."""
     findings: list[Finding] = []

@@ -10,6 +10,7 @@ from landcover.data.scene_labels import VectorLabels
 from landcover.data.scene_windows import SceneReader
 from landcover.data.scenes import read_scene_list
 from landcover.errors import LandcoverError
+from landcover.io.bands import BandSpec
 from landcover.schema import ClassSchema
 
 
@@ -27,7 +28,7 @@ class SceneReport:
 
 
 def check_scenes(
-    path: str | Path, schema: ClassSchema, bands: Sequence[int] | None = None
+    path: str | Path, schema: ClassSchema, bands: Sequence[BandSpec] | None = None
 ) -> SceneReport:
     """Open every scene of the list ``path`` and read its labels; collect one line for each.
 

@@ -21,6 +21,7 @@ from rasterio.windows import from_bounds
 from landcover.data.scene_labels import LabelSource, open_labels
 from landcover.data.scenes import Scene, read_scene_list
 from landcover.errors import InputError, LandcoverIOError
+from landcover.io.bands import BandSpec, as_band, resolve_bands
 from landcover.schema import ClassSchema
 
 #: GDAL block cache while reading windows, in MB.
@@ -49,7 +50,8 @@ class SceneReader:
     Args:
         scene: the scene.
         schema: the class schema of its labels.
-        bands: 1-based band indices of the image to read (default: 1, 2, 3).
+        bands: 1-based band indices or names of the image to read (default: 1, 2, 3), names
+            matched in each scene (:func:`~landcover.io.bands.resolve_bands`).
 
     Raises:
         LandcoverIOError: naming the raster when it cannot be opened.
@@ -58,18 +60,15 @@ class SceneReader:
     """
 
     def __init__(
-        self, scene: Scene, schema: ClassSchema, bands: Sequence[int] | None = None
+        self, scene: Scene, schema: ClassSchema, bands: Sequence[BandSpec] | None = None
     ) -> None:
         self.scene = scene
-        self.bands = list(bands) if bands else [1, 2, 3]
+        asked = [as_band(b) for b in bands] if bands else [1, 2, 3]
         try:
             self.src = rasterio.open(scene.image)
         except rasterio.RasterioIOError as e:
             raise LandcoverIOError(f"cannot open the scene ({e})", scene.image) from e
-        if max(self.bands) > self.src.count or min(self.bands) < 1:
-            raise InputError(
-                f"bands {self.bands} asked but the scene has {self.src.count}", scene.image
-            )
+        self.bands = scene_bands(self.src, asked, scene.image)
         if self.src.dtypes[0] != "uint8":
             kind = self.src.dtypes[0]
             raise InputError(f"the scene is {kind}; training reads 8-bit", scene.image)
@@ -126,8 +125,22 @@ def _inside(window: Any, src: Any) -> bool:
     )
 
 
+def scene_bands(src: Any, bands: Sequence[BandSpec], path: str | Path) -> list[int]:
+    """The 1-based indices of ``bands`` (numbers or names) in the open raster ``src``.
+
+    Raises:
+        InputError: naming ``path``, for a number beyond its bands or a name none answers to.
+    """
+    asked = [as_band(b) for b in bands]
+    numbers = [b for b in asked if isinstance(b, int)]
+    if numbers and (max(numbers) > src.count or min(numbers) < 1):
+        raise InputError(f"bands {asked} asked but the scene has {src.count}", path)
+    interp = [c.name for c in src.colorinterp]
+    return resolve_bands(asked, src.count, path, interp, src.descriptions)
+
+
 def open_scenes(
-    path: str | Path, schema: ClassSchema, bands: list[int] | None
+    path: str | Path, schema: ClassSchema, bands: Sequence[BandSpec] | None
 ) -> list[SceneReader]:
     """Open and check every scene of the scene list ``path`` (bands, CRS, labels).
 

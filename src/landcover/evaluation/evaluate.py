@@ -44,6 +44,7 @@ from landcover.inference.engine import labels_and_confidence
 from landcover.inference.gsd import estimate_gsd_array
 from landcover.inference.predictor import Predictor
 from landcover.io.atomic import prepare_output_dir
+from landcover.io.bands import BandSpec
 from landcover.io.masks import far_from_palette as far_from_palette
 from landcover.io.masks import read_mask_labels
 from landcover.schema import ClassSchema, EncodedMask
@@ -119,7 +120,7 @@ def prepare_output(out: str | Path, overwrite: bool = False) -> Path:
 
 
 def read_truth(
-    pair: Pair, schema: ClassSchema, bands: Sequence[int] | None = None
+    pair: Pair, schema: ClassSchema, bands: Sequence[BandSpec] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Read a pair's image ``(H, W, 3)``, mask class indices ``(H, W)`` ``uint8`` and validity.
 
@@ -204,7 +205,7 @@ def evaluate_pairs(
     progress: bool = True,
     predict: PredictFn | None = None,
     model_name: str = "model",
-    bands: Sequence[int] | None = None,
+    bands: Sequence[BandSpec] | None = None,
     estimate: bool = True,
 ) -> EvaluationResult:
     """Predict and score every pair, then write the report into ``out``.
@@ -230,6 +231,11 @@ def evaluate_pairs(
     mapping = match_classes(predictor.meta.schema, schema, model_name)
     if not pairs:
         raise LandcoverError("no image/mask pairs to evaluate")
+    if predictor.meta.in_channels != 3:
+        raise LandcoverError(
+            f"{model_name} reads {predictor.meta.in_channels} bands; image/mask pairs are read "
+            "as RGB: evaluate it on a scene list"
+        )
     out = prepare_output(out, overwrite)
     predict = remapped(predict or _default_predict(), mapping)
     run = _Tally(schema, gallery, len(pairs), seed, flag_threshold, min_area)

@@ -9,6 +9,7 @@ row per block (``<scene>:<col>_<row>``).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,8 @@ from landcover.evaluation.evaluate import (
     _write_report,
     prepare_output,
 )
+from landcover.inference.model_bands import model_bands
+from landcover.io.bands import BandSpec
 from landcover.schema import ClassSchema
 
 log = logging.getLogger(__name__)
@@ -49,12 +52,12 @@ def evaluate_scene_blocks(
     overwrite: bool = False,
     predict: PredictFn | None = None,
     model_name: str = "model",
-    bands: list[int] | None = None,
+    bands: Sequence[BandSpec] | None = None,
 ) -> EvaluationResult:
     """Predict and score every ``subset`` block of ``split`` on the scenes of ``scenes``.
 
     Each block is mapped at its scene's GSD (from the georeferencing); ``bands`` are the image
-    bands read as RGB; the other options are those of
+    bands read (default: the model's, or 1, 2, 3); the other options are those of
     :func:`~landcover.evaluation.evaluate.evaluate_pairs`.
 
     Raises:
@@ -64,7 +67,7 @@ def evaluate_scene_blocks(
     schema = schema or predictor.meta.schema
     predict = remapped(predict or _default_predict(), match_classes(
         predictor.meta.schema, schema, model_name))  # fmt: skip
-    readers = open_scenes(scenes, schema, bands)
+    readers = open_scenes(scenes, schema, bands or model_bands(predictor.meta))
     blocks = read_blocks(split)
     items = [(r, b) for r in readers for b in blocks
              if b.scene == r.scene.name and b.split == subset]  # fmt: skip
@@ -76,7 +79,8 @@ def evaluate_scene_blocks(
         image, truth = _read_block(reader, block.geometry)
         probs = predict(predictor, image, gsd_m=reader.gsd, overlap=overlap, tta=tta)
         key = f"{reader.scene.name}:{block.name}"
-        run.add(i, Pair(reader.scene.image, reader.scene.labels, key), image, truth, probs)
+        pair = Pair(reader.scene.image, reader.scene.labels, key)
+        run.add(i, pair, image[..., :3], truth, probs)  # galleries show a model's first 3 bands
     log.info("evaluated %d %s blocks of %d scene(s)", len(items), subset, len(readers))
     result = run.result(out, len(items))
     _write_report(result, model_name, readers[0].gsd, run.galleries())

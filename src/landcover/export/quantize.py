@@ -44,19 +44,19 @@ def calibration_tiles(
     gsd_m: float | None = None,
     seed: int = 0,
 ) -> Iterator[np.ndarray]:
-    """Yield one normalised ``(1, 3, S, S)`` float32 model input per image.
+    """Yield one normalised ``(1, C, S, S)`` float32 model input per image (C: its bands).
 
     Each image is resampled from ``gsd_m`` (default: as ``predict`` finds it) to the
     model's GSD; a random ``S x S`` window is taken, or the image is reflection-padded to it.
     """
+    from landcover.inference.model_bands import model_reader
     from landcover.inference.predict import scene_gsd
-    from landcover.io.raster import RasterReader
     from landcover.io.windows import Window
 
     rng = np.random.default_rng(seed)
     size = meta.tile_size
     for path in map(Path, images):
-        with RasterReader(path) as reader:
+        with model_reader(meta, path) as reader:
             info = reader.info
             rgb, valid = reader.read(Window(0, 0, info.height, info.width))
             gsd = scene_gsd(path, reader, gsd_m)

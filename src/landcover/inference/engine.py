@@ -45,7 +45,8 @@ def blend_weights(size: int, floor: float = WEIGHT_FLOOR) -> np.ndarray:
 
 
 def normalise(image: np.ndarray, meta: ModelMeta) -> np.ndarray:
-    """``(H, W, 3)`` uint8 -> ``(3, H, W)`` float32 ``(pixel / 255 - mean) / std`` via a LUT."""
+    """``(H, W, C)`` uint8 -> ``(C, H, W)`` float32 ``(pixel / 255 - mean) / std`` via a LUT,
+    each band with its own mean and std."""
     out = np.empty((image.shape[2], *image.shape[:2]), dtype=np.float32)
     levels = np.arange(256, dtype=np.float32) / 255.0
     for c in range(image.shape[2]):
@@ -55,12 +56,19 @@ def normalise(image: np.ndarray, meta: ModelMeta) -> np.ndarray:
 
 
 def resize_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """Resize ``(H, W, 3)`` uint8 with Pillow (bilinear with area support when shrinking)."""
+    """Resize ``(H, W, C)`` uint8 with Pillow (bilinear with area support when shrinking);
+    other than 3 bands, band by band (Pillow would read a fourth band as alpha)."""
     from PIL import Image
 
     if image.shape[:2] == (height, width):
         return image
-    return np.asarray(Image.fromarray(image).resize((width, height), Image.Resampling.BILINEAR))
+    size, how = (width, height), Image.Resampling.BILINEAR
+    if image.shape[2] == 3:
+        return np.asarray(Image.fromarray(image).resize(size, how))
+    bands = [
+        np.asarray(Image.fromarray(image[..., c]).resize(size, how)) for c in range(image.shape[2])
+    ]
+    return np.stack(bands, axis=-1)
 
 
 def resize_labels(labels: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -179,7 +187,8 @@ def fill_invalid(image: np.ndarray, valid: np.ndarray | None, meta: ModelMeta) -
     if valid is None or valid.all():
         return image
     out = image.copy()
-    out[~valid] = np.clip(np.round(np.asarray(meta.mean[:3]) * 255.0), 0, 255).astype(np.uint8)
+    mean = np.asarray(meta.mean[: image.shape[2]])
+    out[~valid] = np.clip(np.round(mean * 255.0), 0, 255).astype(np.uint8)
     return out
 
 
@@ -260,7 +269,8 @@ def map_image(
     tta: bool = False,
     batch_size: int = 4,
 ) -> ModelMap:
-    """Map an ``(H, W, 3)`` uint8 image: resample by ``scale`` to the model's GSD and predict.
+    """Map an ``(H, W, C)`` uint8 image (C: the model's bands): resample by ``scale`` to the
+    model's GSD and predict.
 
     The one prediction path: ``predict`` (block by block), ``evaluate`` and :func:`predict_array`
     all call it. Nodata pixels (``valid`` False) are filled with the model's mean colour first.
@@ -298,8 +308,9 @@ def predict_array(
 
     Args:
         predictor: the model (:func:`~landcover.inference.predictor.load_predictor`).
-        image: ``(H, W, 3)`` uint8 RGB, any size; or ``(3, H, W)`` as rasterio and torchgeo
-            hold it (an array shaped ``(3, H, 3)`` is read as ``(H, W, 3)``).
+        image: ``(H, W, 3)`` uint8 RGB (``C`` bands for a model of ``C``), any size; or
+            ``(3, H, W)`` as rasterio and torchgeo hold it (an array shaped ``(3, H, 3)`` is
+            read as ``(H, W, 3)``).
         gsd_m: the image's metres per pixel; when it differs from the model's, the image is
             resampled to the model's GSD (:func:`scale_for`) and each pixel gets the
             probabilities of its model pixel (:class:`ModelMap`).
@@ -310,11 +321,12 @@ def predict_array(
         batch_size: windows per model call.
         estimated: ``gsd_m`` is an estimate (never used to upsample).
     """
-    if image.ndim == 3 and image.shape[0] == 3 and image.shape[2] != 3:
-        image = np.ascontiguousarray(np.moveaxis(image, 0, -1))  # (3, H, W) -> (H, W, 3)
-    if image.ndim != 3 or image.shape[2] != 3 or image.dtype != np.uint8:
+    c = predictor.meta.in_channels
+    if image.ndim == 3 and image.shape[0] == c and image.shape[2] != c:
+        image = np.ascontiguousarray(np.moveaxis(image, 0, -1))  # (C, H, W) -> (H, W, C)
+    if image.ndim != 3 or image.shape[2] != c or image.dtype != np.uint8:
         raise InputError(
-            f"expected an (H, W, 3) or (3, H, W) uint8 image, got {image.shape} {image.dtype}"
+            f"expected an (H, W, {c}) or ({c}, H, W) uint8 image, got {image.shape} {image.dtype}"
         )
     scale = scale_for(gsd_m, predictor.meta.gsd_m, estimated=estimated)
     return map_image(

@@ -1,27 +1,27 @@
-"""The bands a model was trained on, checked against an input raster before mapping it."""
+"""The bands a model was trained on: checked against an input raster, then read from it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import rasterio
 
 from landcover.errors import InputError
+from landcover.io.bands import BandSpec
+from landcover.io.raster import RasterReader
 from landcover.models.meta import ModelMeta
 
 
 def check_model_bands(meta: ModelMeta, path: str | Path) -> None:
     """Refuse an input that lacks the bands ``meta`` records, in one line naming the file.
 
-    A model of more than three bands (``train --bands 1,2,3,4``) is also refused: the
-    prediction engine reads three bands.
-
     Raises:
         InputError: naming ``path``, the model's bands and the input's band count.
     """
-    if meta.bands is None and meta.in_channels == 3:
+    bands = model_bands(meta)
+    if bands is None:
         return
-    bands = list(meta.bands or range(1, meta.in_channels + 1))
     try:
         with rasterio.open(path) as src:
             count = src.count
@@ -31,9 +31,27 @@ def check_model_bands(meta: ModelMeta, path: str | Path) -> None:
         raise InputError(
             f"the model was trained on bands {bands} but the input has {count} band(s)", path
         )
-    if meta.in_channels != 3:
-        raise InputError(
-            f"the model reads {meta.in_channels} bands {bands}; predict maps 3-band models only "
-            "for now",
-            path,
-        )
+
+
+def model_bands(meta: ModelMeta) -> list[int] | None:
+    """The 1-based bands the model reads, or ``None`` for an RGB model that records none."""
+    if meta.bands is None and meta.in_channels == 3:
+        return None
+    return list(meta.bands or range(1, meta.in_channels + 1))
+
+
+def model_reader(
+    meta: ModelMeta, path: str | Path, bands: Sequence[BandSpec] | None = None
+) -> RasterReader:
+    """Open ``path`` for the model: its ``meta.in_channels`` bands, from ``bands``
+    (``--bands``) when given, else the bands it was trained on (RGB by meaning when it records
+    none). A model of 4 bands reads ``(h, w, 4)`` windows.
+
+    Raises:
+        InputError: the input lacks the model's bands, or ``bands`` does not name as many
+            bands as the model reads, naming the file.
+    """
+    if bands is None:
+        check_model_bands(meta, path)
+        bands = model_bands(meta)
+    return RasterReader(path, bands=bands, channels=meta.in_channels)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from landcover.errors import InputError
+from landcover.io.bands import BandSpec, as_band
 
 #: Fields that change no output (so a run resumes when only they differ).
 NEUTRAL = ("batch_size",)
@@ -30,7 +31,8 @@ class PredictOptions:
         estimate: estimate an unknown GSD from the pixels (else map at the image's pixels).
         overlap: fraction of a window shared with its neighbours, in [0, 1).
         tta: average over flips and a quarter turn.
-        bands: 1-based bands read as RGB (``None``: the first three).
+        bands: 1-based bands (or band names) read as RGB, or as the bands of a model of other
+            than three (``None``: RGB by meaning, or the bands the model records).
         probabilities: also write ``<stem>_probabilities.tif``.
         confidence: also write ``<stem>_confidence.tif``.
         vector: also write ``<stem>_polygons.gpkg`` (the ``[gis]`` extra).
@@ -48,7 +50,7 @@ class PredictOptions:
     estimate: bool = True
     overlap: float = 0.25
     tta: bool = False
-    bands: tuple[int, ...] | None = None
+    bands: tuple[BandSpec, ...] | None = None
     probabilities: bool = False
     confidence: bool = False
     vector: bool = False
@@ -59,7 +61,7 @@ class PredictOptions:
 
     def __post_init__(self) -> None:
         if self.bands is not None:  # a list from a caller becomes hashable and frozen
-            object.__setattr__(self, "bands", tuple(int(b) for b in self.bands))
+            object.__setattr__(self, "bands", tuple(as_band(b) for b in self.bands))
         _check(self)
 
     def fingerprint(self) -> dict[str, Any]:
@@ -87,6 +89,6 @@ def _check(o: PredictOptions) -> None:
     _check_bands(o.bands)
 
 
-def _check_bands(bands: Sequence[int] | None) -> None:
-    if bands is not None and (len(bands) != 3 or min(bands) < 1):
-        raise InputError(f"--bands takes three 1-based band numbers, got {list(bands)}")
+def _check_bands(bands: Sequence[BandSpec] | None) -> None:
+    if bands is not None and (not bands or any(isinstance(b, int) and b < 1 for b in bands)):
+        raise InputError(f"--bands takes 1-based band numbers or names, got {list(bands)}")

@@ -89,11 +89,14 @@ def scene_gsd(
     given: float | None = None,
     estimate: bool = True,
 ) -> Gsd:
-    """The input's GSD: ``--gsd``, georeferencing, ``tiles.csv``, else estimated from pixels."""
+    """The input's GSD: ``--gsd``, georeferencing, ``tiles.csv``, else estimated from pixels
+    (the first three bands read: RGB, or those of a model of more bands)."""
     gsd = known_gsd(path, reader.info.gsd_m, given)
     if gsd.metres is None and estimate:
         info = reader.info
-        gsd = estimate_scene_gsd(path, lambda w: reader.read(w)[0], info.height, info.width)
+        gsd = estimate_scene_gsd(
+            path, lambda w: reader.read(w)[0][..., :3], info.height, info.width
+        )
     return gsd
 
 

@@ -1,6 +1,9 @@
 """Which bands of a raster are read as RGB, and the one rule scaling 16-bit and float bands to 8.
 
-``--bands`` decides when given. Otherwise a raster of three bands is RGB, one band is repeated
+``--bands`` decides when given, each band by its 1-based index or by its name: a name is
+matched case-insensitively against the band descriptions (whole description, else its colour
+meaning, else one word of it, so ``nir`` finds "B8 NIR"), else the colour interpretation
+(:func:`band_by_name`). Otherwise a raster of three bands is RGB, one band is repeated
 (greyscale, with a warning), and a raster of more than three bands is read by meaning: the
 bands whose colour interpretation (GDAL's ``ColorInterp``: red, green, blue) or whose
 description (a band named "Red", "green", "SR_B2 blue"...) says so, in one INFO line; when
@@ -28,35 +31,56 @@ GREY_WARNING = (
     "as R, G and B, expect a poorer map"
 )
 RGB = ("red", "green", "blue")
+BandSpec = int | str
+"""One band asked for by ``--bands``: its 1-based index, or its name (description/colour)."""
 # Words that make a band description something else than plain red/green/blue light.
 NOT_VISIBLE = {"edge", "rededge", "nir", "infrared", "swir", "ir"}
 
 
+def as_band(value: object) -> BandSpec:
+    """A band index from a number or a string of digits, else the band's name (stripped)."""
+    text = str(value).strip()
+    return int(text) if text.isdigit() else text
+
+
+def parse_band_list(text: str) -> list[BandSpec]:
+    """``"red,green,blue,nir"`` or ``"4,3,2"`` (or both mixed) -> the bands asked for."""
+    return [as_band(part) for part in text.split(",") if part.strip()]
+
+
 def select_bands(
     count: int,
-    bands: Sequence[int] | None,
+    bands: Sequence[BandSpec] | None,
     path: Path | str,
     *,
     colorinterp: Sequence[str] = (),
     descriptions: Sequence[str | None] = (),
+    channels: int = 3,
 ) -> list[int]:
-    """The 1-based band indices read as RGB from a raster with ``count`` bands.
+    """The 1-based band indices read from a raster with ``count`` bands: RGB, or the
+    ``channels`` bands of a model of other than three.
 
     Args:
         count: the raster's bands.
-        bands: ``--bands`` (three 1-based indices), or ``None`` to choose.
+        bands: ``--bands`` (``channels`` indices or names), or ``None`` to choose RGB.
         path: the raster, named in messages.
         colorinterp: each band's colour interpretation name (rasterio's ``ColorInterp.name``).
         descriptions: each band's description, or ``None``.
+        channels: how many bands the reader must give (3: RGB).
 
     Raises:
-        InputError: ``bands`` does not name three of the bands, or the raster has 2 bands.
+        InputError: ``bands`` does not name ``channels`` of the bands, or the raster has 2
+            bands.
     """
     if bands is not None:
-        bands = list(bands)
-        if len(bands) != 3 or any(not 1 <= b <= count for b in bands):
-            raise InputError(f"--bands {bands} does not name 3 of its {count} bands", path)
-        return bands
+        found = resolve_bands(bands, count, path, colorinterp, descriptions)
+        if len(found) != channels:
+            raise InputError(
+                f"--bands {list(bands)} does not name {channels} of its {count} bands", path
+            )
+        return found
+    if channels != 3:
+        raise InputError(f"name the {channels} bands to read (--bands)", path)
     if count == 1:
         log.warning("%s: %s", path, GREY_WARNING)
         return [1]
@@ -65,11 +89,11 @@ def select_bands(
     if count == 2:
         raise InputError("has 2 bands; RGB needs 3 (use --bands to choose)", path)
     for source, names in (("colour interpretation", colorinterp), ("descriptions", descriptions)):
-        found = rgb_by_name([_meaning(n) for n in names])
-        if found is not None:
-            shown = ",".join(map(str, found))
+        rgb = rgb_by_name([_meaning(n) for n in names])
+        if rgb is not None:
+            shown = ",".join(map(str, rgb))
             log.info("%s: %d bands, RGB = bands %s by their %s", path, count, shown, source)
-            return found
+            return rgb
     log.warning(
         "%s: %d bands, using the first three as RGB: neither colour interpretation nor band "
         "descriptions say which are red, green and blue (override with --bands)",
@@ -77,6 +101,64 @@ def select_bands(
         count,
     )
     return [1, 2, 3]
+
+
+def resolve_bands(
+    bands: Sequence[BandSpec],
+    count: int,
+    path: Path | str,
+    colorinterp: Sequence[str] = (),
+    descriptions: Sequence[str | None] = (),
+) -> list[int]:
+    """1-based indices of ``bands`` (indices, or names matched as the module says).
+
+    Raises:
+        InputError: an index out of ``1..count``, or a name no band (or several) answers to,
+            listing the raster's band descriptions.
+    """
+    found = []
+    for b in bands:
+        index = b if isinstance(b, int) else band_by_name(b, colorinterp, descriptions)
+        if index is None:
+            raise InputError(
+                f"--bands: no single band named {b!r}; its bands: {band_list(count, descriptions)}",
+                path,
+            )
+        if not 1 <= index <= count:
+            raise InputError(
+                f"--bands {list(bands)} does not name {len(bands)} of its {count} bands", path
+            )
+        found.append(index)
+    return found
+
+
+def band_by_name(
+    name: str, colorinterp: Sequence[str], descriptions: Sequence[str | None]
+) -> int | None:
+    """The 1-based band answering to ``name`` (case-insensitive), or ``None`` if none or
+    several: its whole description, else the meaning of its description (red, green, blue),
+    else one word of its description, else its colour interpretation (last: GDAL gives 3- and
+    4-band 8-bit GeoTIFFs red, green, blue by default, whatever they hold)."""
+    key = name.strip().lower()
+    tries = [
+        [(d or "").strip().lower() == key for d in descriptions],
+        [_meaning(d) == key for d in descriptions],
+        [key in _words(d) for d in descriptions],
+        [c.lower() == key for c in colorinterp],
+    ]
+    for hits in tries:
+        matches = [i + 1 for i, hit in enumerate(hits) if hit]
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
+def band_list(count: int, descriptions: Sequence[str | None]) -> str:
+    """``"1 'Red', 2 'Green', 3 (no description)"``: a raster's bands for messages."""
+    names = list(descriptions) + [None] * (count - len(descriptions))
+    return ", ".join(
+        f"{i + 1} {n!r}" if n else f"{i + 1} (no description)" for i, n in enumerate(names[:count])
+    )
 
 
 def rgb_by_name(meanings: Sequence[str | None]) -> list[int] | None:
@@ -92,11 +174,16 @@ def rgb_by_name(meanings: Sequence[str | None]) -> list[int] | None:
 
 def _meaning(name: str | None) -> str | None:
     """``"red"``, ``"green"`` or ``"blue"`` when a band's name says it (and nothing else)."""
-    words = set(re.split(r"[^a-z]+", (name or "").lower())) - {""}
+    words = _words(name)
     colours = words & set(RGB)
     if len(colours) != 1 or words & NOT_VISIBLE:
         return None
     return colours.pop()
+
+
+def _words(name: str | None) -> set[str]:
+    """The lower-case words of a band name (``"SR_B8 NIR"`` -> ``{"sr", "b", "nir"}``)."""
+    return set(re.split(r"[^a-z]+", (name or "").lower())) - {""}
 
 
 def stretch_limits(

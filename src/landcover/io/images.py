@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from landcover.io.bands import BandSpec
 from landcover.io.pictures import (
     RASTER_SUFFIXES,
     check_file,
@@ -24,7 +25,7 @@ from landcover.io.remote import is_remote
 from landcover.io.windows import Window
 
 
-def read_rgb(path: str | Path, bands: Sequence[int] | None = None) -> np.ndarray:
+def read_rgb(path: str | Path, bands: Sequence[BandSpec] | None = None) -> np.ndarray:
     """Read an image as ``(H, W, 3)`` ``uint8`` RGB.
 
     Greyscale, RGBA and palette images are converted to RGB; 16-bit and float rasters are
@@ -46,7 +47,7 @@ def read_mask_rgb(path: str | Path) -> np.ndarray:
     return read_picture(p, mode="RGB", note=logging.DEBUG)  # palette masks are the norm
 
 
-def _read_raster_rgb(p: Path, bands: Sequence[int] | None) -> np.ndarray:
+def _read_raster_rgb(p: Path, bands: Sequence[BandSpec] | None) -> np.ndarray:
     with RasterReader(p, bands=bands) as reader:
         rgb, _ = reader.read(Window(0, 0, reader.info.height, reader.info.width))
     return rgb

@@ -1,6 +1,7 @@
 """Windowed raster reading and writing with bounded memory.
 
-:class:`RasterReader` reads RGB windows (plus a validity mask) from GeoTIFFs through rasterio
+:class:`RasterReader` reads RGB windows, or the bands of a model of other than three
+(``channels``), plus a validity mask, from GeoTIFFs through rasterio
 windows, so a scene never needs to fit in memory; JPEG/PNG are decoded whole by Pillow (fast)
 and sliced. 16-bit and float rasters are scaled to 8 bits by the same 2-98 % percentile rule
 as :func:`landcover.io.bands.stretch_to_uint8`, with the limits measured once on a decimated
@@ -24,9 +25,9 @@ import rasterio
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.windows import Window as RioWindow
 
-from landcover.errors import LandcoverIOError
+from landcover.errors import InputError, LandcoverIOError
 from landcover.io.atomic import publish, reserve_temp
-from landcover.io.bands import apply_stretch, select_bands, stretch_limits
+from landcover.io.bands import BandSpec, apply_stretch, select_bands, stretch_limits
 from landcover.io.ground import ground_gsd
 from landcover.io.pictures import RASTER_SUFFIXES, check_file, read_picture
 from landcover.io.remote import display, is_remote, open_remote
@@ -68,12 +69,15 @@ class RasterInfo:
 
 
 class RasterReader:
-    """Read ``(h, w, 3)`` uint8 RGB windows and ``(h, w)`` validity masks from one image.
+    """Read ``(h, w, channels)`` uint8 windows (RGB when 3) and ``(h, w)`` validity masks
+    from one image.
 
     Args:
         path: JPEG/PNG/TIFF/GeoTIFF.
-        bands: 1-based bands to use as RGB (rasters with more than 3 bands).
+        bands: 1-based bands (or band names) to read, ``channels`` of them; for RGB, the
+            bands to use as RGB (rasters with more than 3 bands).
         stretch: ``(low, high)`` percentiles for 16-bit/float scaling.
+        channels: bands read (a model of other than 3 bands; a picture gives RGB only).
 
     Use as a context manager; :attr:`info` describes the raster.
     """
@@ -81,10 +85,12 @@ class RasterReader:
     def __init__(
         self,
         path: str | Path,
-        bands: Sequence[int] | None = None,
+        bands: Sequence[BandSpec] | None = None,
         stretch: tuple[float, float] = (2.0, 98.0),
+        channels: int = 3,
     ) -> None:
         self.path = check_file(path)
+        self.channels = channels
         self._src: Any = None
         self._array: np.ndarray | None = None
         self._limits: np.ndarray | None = None
@@ -94,6 +100,8 @@ class RasterReader:
             self._open_picture()
 
     def _open_picture(self) -> None:
+        if self.channels != 3:
+            raise InputError(f"a picture has RGB only; {self.channels} bands asked", self.path)
         self._array = read_picture(self.path, warn_grey=True)
         crs, transform = None, rasterio.Affine.identity()
         world = [self.path.with_suffix(s) for s in (".jgw", ".pgw", ".wld")]
@@ -105,7 +113,7 @@ class RasterReader:
         gsd = ground_gsd(crs, transform, w, h)
         self.info = RasterInfo(self.path, w, h, crs, transform, None, gsd, "uint8")
 
-    def _open_raster(self, bands: Sequence[int] | None, stretch: tuple[float, float]) -> None:
+    def _open_raster(self, bands: Sequence[BandSpec] | None, stretch: tuple[float, float]) -> None:
         try:
             self._src = open_raster(self.path)
         except rasterio.errors.RasterioIOError as e:
@@ -119,6 +127,7 @@ class RasterReader:
             self.path,
             colorinterp=[c.name for c in src.colorinterp],
             descriptions=src.descriptions,
+            channels=self.channels,
         )
         dtype = src.dtypes[self._bands[0] - 1]
         self.info = RasterInfo(
@@ -162,7 +171,7 @@ class RasterReader:
         return ok
 
     def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
-        """Return the RGB pixels ``(h, w, 3)`` uint8 and validity ``(h, w)`` bool of ``window``."""
+        """The pixels ``(h, w, channels)`` uint8 and validity ``(h, w)`` bool of ``window``."""
         if self._array is not None:
             rgb = self._array[window.slices]
             return rgb, np.ones(rgb.shape[:2], dtype=bool)
@@ -175,7 +184,7 @@ class RasterReader:
         if self._limits is not None:
             data = apply_stretch(data, self._limits)
         rgb = np.moveaxis(data, 0, -1)
-        if rgb.shape[2] == 1:
+        if rgb.shape[2] == 1 and self.channels == 3:
             rgb = np.repeat(rgb, 3, axis=2)
         return np.ascontiguousarray(rgb), valid
 

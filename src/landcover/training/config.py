@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from landcover.errors import LandcoverError, LandcoverIOError
+from landcover.io.bands import as_band
 
 #: Texts meaning "no value" for an option that may be null (YAML's ``null``/``~`` and ``none``).
 NULL_WORDS = ("null", "none", "~")
@@ -97,8 +98,11 @@ def _check_devices(value: Any) -> str | None:
 
 
 def _check_bands(value: Any) -> str | None:
-    if isinstance(value, list) and (any(b < 1 for b in value) or len(set(value)) != len(value)):
-        return "must be distinct 1-based band indices"
+    if not isinstance(value, list):
+        return None
+    bands = [as_band(b) for b in value]
+    if any(isinstance(b, int) and b < 1 for b in bands) or len(set(bands)) != len(bands):
+        return "must be distinct 1-based band indices or band names"
     return None
 
 
@@ -121,9 +125,11 @@ class TrainConfig:
         "scene list (YAML or CSV: image, labels[, field]) of georeferenced rasters with labels "
         "as polygons or label rasters, read in windows; instead of --data",
     )
-    bands: list[int] | None = opt(
+    bands: list[int] | list[str] | None = opt(
         None,
-        "scenes: 1-based image bands to train on, e.g. 1,2,3,4 (null: 1,2,3)",
+        "scenes: image bands to train on, by 1-based number (1,2,3,4) or by name matched in "
+        "each scene's band descriptions and colour interpretation (red,green,blue,nir); "
+        "null: 1,2,3",
         check=_check_bands,
     )
     block_size: float = opt(
@@ -355,7 +361,7 @@ def _describe(kind: Any, choices: tuple[str, ...]) -> str:
         return choices[0] if len(choices) == 1 else "one of " + ", ".join(choices)
     if typing.get_origin(kind) is list:
         (item,) = typing.get_args(kind)
-        return "a list of " + ("integers" if item is int else "numbers")
+        return "a list of " + {int: "integers", str: "names"}.get(item, "numbers")
     names = {bool: "true or false", int: "an integer", float: "a number"}
     return names.get(kind, "a mapping" if typing.get_origin(kind) is dict else "a value")
 

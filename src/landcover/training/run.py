@@ -137,6 +137,23 @@ class RunData:
     gsd: float | None
 
 
+def recorded_bands(cfg: TrainConfig) -> tuple[int, ...] | None:
+    """The bands the model records (its checkpoint and ONNX metadata): ``cfg.bands``, names
+    resolved to their numbers in the first scene of the list."""
+    if not cfg.bands:
+        return None
+    if cfg.scenes is None or all(isinstance(b, int) for b in cfg.bands):
+        return tuple(int(b) for b in cfg.bands)
+    # Lazy, as in train(): scene lists belong to the [gis] extra.
+    from landcover.data.scene_windows import scene_bands
+    from landcover.data.scenes import read_scene_list
+    from landcover.io.raster import open_raster
+
+    first = read_scene_list(cfg.scenes)[0].image
+    with open_raster(first) as src:
+        return tuple(scene_bands(src, cfg.bands, first))
+
+
 def fit(cfg: TrainConfig, schema: ClassSchema, out: Path, ckpt_dir: Path, resume: bool) -> Path:
     """Seed, load the data, record the resolved config, build the model and train it.
 
@@ -208,7 +225,7 @@ def describe_model(
         tile_size=cfg.crop_size,
         arch_kwargs=dict(cfg.model_kwargs),
         in_channels=len(cfg.bands) if cfg.bands else 3,
-        bands=tuple(cfg.bands) if cfg.bands else None,
+        bands=recorded_bands(cfg),
     )
     return meta, weights
 

@@ -22,6 +22,7 @@ from torch.utils.data import Dataset
 from landcover.data.scene_split import CELLS, Block, blocks_of
 from landcover.data.scene_windows import SceneReader
 from landcover.data.scenes import Scene
+from landcover.io.bands import BandSpec
 from landcover.schema import ClassSchema
 from landcover.training.dataset import Transform
 
@@ -105,7 +106,7 @@ class SceneWindows(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         subset: str,
         size: int,
         gsd: float,
-        bands: Sequence[int] | None = None,
+        bands: Sequence[BandSpec] | None = None,
         points: Sequence[Point] | None = None,
         cells: tuple[np.ndarray, float] | None = None,
         length: int = 0,
