@@ -54,6 +54,26 @@ def test_six_bands_by_their_colour_interpretation(
     assert f"{path}: 6 bands, RGB = bands 4,3,2 by their colour interpretation" in caplog.text
 
 
+def test_descriptions_win_over_gdals_default_rgb_labels(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """GDAL labels a 4-band 8-bit GeoTIFF red, green, blue, alpha whatever it holds; the maker's
+    band descriptions (here BGR + NIR) say what the bands are."""
+    path = tmp_path / "bgrn.tif"
+    data = np.stack([np.full((8, 8), v, dtype=np.uint8) for v in (10, 20, 30, 40)])
+    profile = dict(driver="GTiff", width=8, height=8, count=4, dtype="uint8")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+        for i, name in enumerate(("Blue", "Green", "Red", "NIR"), start=1):
+            dst.set_band_description(i, name)
+    with rasterio.open(path) as src:
+        assert src.colorinterp[:3] == (ColorInterp.red, ColorInterp.green, ColorInterp.blue)
+    with caplog.at_level(logging.INFO):
+        rgb = read_rgb(path)
+    assert f"{path}: 4 bands, RGB = bands 3,2,1 by their descriptions" in caplog.text
+    assert rgb[0, 0].tolist() == [30, 20, 10]
+
+
 def test_without_meaning_the_first_three_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

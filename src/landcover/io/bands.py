@@ -5,8 +5,8 @@ matched case-insensitively against the band descriptions (whole description, els
 meaning, else one word of it, so ``nir`` finds "B8 NIR"), else the colour interpretation
 (:func:`band_by_name`). Otherwise a raster of three bands is RGB, one band is repeated
 (greyscale, with a warning), and a raster of more than three bands is read by meaning: the
-bands whose colour interpretation (GDAL's ``ColorInterp``: red, green, blue) or whose
-description (a band named "Red", "green", "SR_B2 blue"...) says so, in one INFO line; when
+bands whose description (a band named "Red", "green", "SR_B2 blue"...) or else whose colour
+interpretation (GDAL's ``ColorInterp``: red, green, blue) says so, in one INFO line; when
 neither tells, the first three, with a warning naming the file and ``--bands``.
 
 Shared by whole pictures (:mod:`landcover.io.pictures`) and windowed rasters
@@ -88,7 +88,9 @@ def select_bands(
         return [1, 2, 3]
     if count == 2:
         raise InputError("has 2 bands; RGB needs 3 (use --bands to choose)", path)
-    for source, names in (("colour interpretation", colorinterp), ("descriptions", descriptions)):
+    # Descriptions first: GDAL labels any 3- or 4-band 8-bit GeoTIFF red, green, blue by default,
+    # whatever it holds, while a description is what its maker wrote.
+    for source, names in (("descriptions", descriptions), ("colour interpretation", colorinterp)):
         rgb = rgb_by_name([_meaning(n) for n in names])
         if rgb is not None:
             shown = ",".join(map(str, rgb))
