@@ -13,6 +13,8 @@ from rasterio.warp import transform
 from landcover.data.scene_windows import SceneReader
 from landcover.data.scenes import Scene, read_scene_list
 from landcover.errors import InputError
+from landcover.io.raster import RasterReader
+from landcover.io.windows import Window
 from landcover.schema import get_schema
 from tests.data.scene_fixtures import (
     CRS,
@@ -143,6 +145,23 @@ def test_bad_inputs_are_one_line_naming_the_file(tmp_path, schema, make, message
     with pytest.raises(InputError) as info:
         SceneReader(make(tmp_path), schema)
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_16_bit_scene_is_scaled_as_prediction_scales_it(tmp_path, schema):
+    """Training windows of a uint16 scene get the 8-bit values the prediction reader gives."""
+    path = tmp_path / "s16.tif"
+    rows, cols = np.mgrid[0:64, 0:64]
+    data = np.stack([(rows * 64 + cols) * (b + 1) * 7 for b in range(3)]).astype(np.uint16)
+    with rasterio.open(write_raster(tmp_path / "s8.tif")) as ref:
+        profile = dict(ref.profile, dtype="uint16")
+    with rasterio.open(path, "w", **profile) as dst:
+        dst.write(data)
+    reader = SceneReader(Scene(path, default_polygons(tmp_path / "v.gpkg"), "class"), schema)
+    image, _ = reader.read(X0 + 32, Y0 - 32, 64, 1.0)
+    with RasterReader(path) as predict_reader:
+        expected, _ = predict_reader.read(Window(0, 0, 64, 64))
+    assert image.dtype == np.uint8 and np.array_equal(image, expected)
+    assert image.min() == 0 and image.max() == 255  # stretched, not truncated
 
 
 def test_untransformable_crs_is_refused(tmp_path, schema):

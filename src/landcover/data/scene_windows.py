@@ -21,7 +21,8 @@ from rasterio.windows import from_bounds
 from landcover.data.scene_labels import LabelSource, open_labels
 from landcover.data.scenes import Scene, read_scene_list
 from landcover.errors import InputError, LandcoverIOError
-from landcover.io.bands import BandSpec, as_band, resolve_bands
+from landcover.io.bands import BandSpec, apply_stretch, as_band, resolve_bands
+from landcover.io.raster import raster_stretch_limits
 from landcover.schema import ClassSchema
 
 #: GDAL block cache while reading windows, in MB.
@@ -55,7 +56,7 @@ class SceneReader:
 
     Raises:
         LandcoverIOError: naming the raster when it cannot be opened.
-        InputError: naming the file for fewer bands than asked, a non-8-bit raster, no
+        InputError: naming the file for fewer bands than asked, no
             projected CRS, or bad labels (see :mod:`landcover.data.scene_labels`).
     """
 
@@ -69,9 +70,10 @@ class SceneReader:
         except rasterio.RasterioIOError as e:
             raise LandcoverIOError(f"cannot open the scene ({e})", scene.image) from e
         self.bands = scene_bands(self.src, asked, scene.image)
-        if self.src.dtypes[0] != "uint8":
-            kind = self.src.dtypes[0]
-            raise InputError(f"the scene is {kind}; training reads 8-bit", scene.image)
+        # 16-bit and float scenes: scaled to 8 bits by the rule prediction uses (the same limits).
+        self.limits = (
+            None if self.src.dtypes[0] == "uint8" else raster_stretch_limits(self.src, self.bands)
+        )
         self.gsd = scene_gsd(self.src, scene.image)
         self.crs = self.src.crs
         self.bounds = tuple(self.src.bounds)
@@ -109,6 +111,8 @@ class SceneReader:
         if len(keep):
             inside = rasterize(((g, 1) for g in keep), out_shape=shape, transform=transform)
             labels[inside == 0] = self.fill
+        if self.limits is not None:
+            image = apply_stretch(image, self.limits)
         return np.ascontiguousarray(image.transpose(1, 2, 0)), labels
 
     def close(self) -> None:

@@ -145,11 +145,7 @@ class RasterReader:
 
     def _stretch_limits(self, percentiles: tuple[float, float]) -> np.ndarray:
         """Per-band ``(2, C)`` percentile limits from a decimated read of the whole raster."""
-        src = self._src
-        f = max(1, math.ceil(max(src.width, src.height) / STRETCH_SAMPLE_SIDE))
-        shape = (len(self._bands), max(1, src.height // f), max(1, src.width // f))
-        data = src.read(self._bands, out_shape=shape).astype(np.float32)
-        limits = stretch_limits(data, self._valid(data), percentiles)
+        limits = raster_stretch_limits(self._src, self._bands, percentiles)
         log.info(
             "%s: scaled %s to 8 bits (%g-%g %% percentile stretch)",
             self.path,
@@ -159,16 +155,7 @@ class RasterReader:
         return limits
 
     def _valid(self, data: np.ndarray) -> np.ndarray:
-        ok = np.ones(data.shape[1:], dtype=bool)
-        nodata = self.info.nodata
-        if nodata is not None:
-            if isinstance(nodata, float) and math.isnan(nodata):
-                ok &= ~np.all(np.isnan(data), axis=0)
-            else:
-                ok &= ~np.all(data == nodata, axis=0)
-        if data.dtype.kind == "f":
-            ok &= np.all(np.isfinite(data), axis=0)
-        return ok
+        return valid_pixels(data, self.info.nodata)
 
     def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
         """The pixels ``(h, w, channels)`` uint8 and validity ``(h, w)`` bool of ``window``."""
@@ -310,6 +297,31 @@ def _innermost(e: BaseException) -> str:
     while e.__cause__ is not None:
         e = e.__cause__
     return (str(e).splitlines() or [type(e).__name__])[0][:200]
+
+
+def valid_pixels(data: np.ndarray, nodata: float | None) -> np.ndarray:
+    """``(h, w)`` True where a ``(C, h, w)`` read holds data: not every band ``nodata`` (NaN
+    included), and every band finite for float rasters."""
+    ok = np.ones(data.shape[1:], dtype=bool)
+    if nodata is not None:
+        if isinstance(nodata, float) and math.isnan(nodata):
+            ok &= ~np.all(np.isnan(data), axis=0)
+        else:
+            ok &= ~np.all(data == nodata, axis=0)
+    if data.dtype.kind == "f":
+        ok &= np.all(np.isfinite(data), axis=0)
+    return ok
+
+
+def raster_stretch_limits(
+    src: Any, bands: Sequence[int], percentiles: tuple[float, float] = (2.0, 98.0)
+) -> np.ndarray:
+    """The 16-bit/float to 8-bit rule of a whole raster (:func:`~landcover.io.bands.stretch_limits`
+    on a decimated read of ``bands``): the same limits for prediction and training windows."""
+    f = max(1, math.ceil(max(src.width, src.height) / STRETCH_SAMPLE_SIDE))
+    shape = (len(bands), max(1, src.height // f), max(1, src.width // f))
+    data = src.read(list(bands), out_shape=shape).astype(np.float32)
+    return stretch_limits(data, valid_pixels(data, src.nodata), percentiles)
 
 
 def class_colormap(palette: np.ndarray) -> dict[int, tuple[int, int, int, int]]:
