@@ -145,7 +145,7 @@ def test_doubt_on_a_wide_interval_or_outside_the_trusted_range(tmp_path: Path) -
     assert trusted_range(model) == TRUSTED == (0.07, 15.0)
     assert doubt(Gsd(1.0, "estimated", (0.75, 1.45)), model) is None
     assert doubt(Gsd(1.0, "estimated", (0.7, 1.45)), model) == (
-        "its crops disagree (interval 0.7-1.45 m)"
+        "its crops disagree by 2.1x"
     )
     assert doubt(Gsd(40.0, "estimated", (35.0, 45.0)), model) == (
         "outside the range the estimator is trusted in (0.07-15 m)"
@@ -164,7 +164,7 @@ def test_a_doubtful_estimate_warns_naming_the_file(monkeypatch, caplog) -> None:
         assert estimate_scene_gsd("in/scene.png", lambda w: None, 10, 10) is wide
     assert caplog.messages == [
         "in/scene.png: GSD estimated from the pixels as 2 m (estimated, 1-4 m), but its crops "
-        "disagree (interval 1-4 m); give --gsd for a reliable map and hectares"
+        "disagree by 4x; give --gsd for a reliable map and hectares"
     ]
     caplog.clear()
     narrow = Gsd(2.0, "estimated", (1.8, 2.2))

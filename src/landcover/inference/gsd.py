@@ -173,7 +173,7 @@ def doubt(gsd: Gsd, model: Path = ESTIMATOR) -> str | None:
         return None
     low, high = gsd.interval
     if high > WIDE * low:
-        return f"its crops disagree (interval {low:.3g}-{high:.3g} m)"
+        return f"its crops disagree by {high / low:.2g}x"  # the interval is in the GSD text
     lo, hi = trusted_range(model)
     if not lo <= gsd.metres <= hi:
         return f"outside the range the estimator is trusted in ({lo:g}-{hi:g} m)"
