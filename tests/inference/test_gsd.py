@@ -144,9 +144,7 @@ def test_doubt_on_a_wide_interval_or_outside_the_trusted_range(tmp_path: Path) -
     model = _mean_model(tmp_path / "mean.onnx")  # no metadata: the default trusted range
     assert trusted_range(model) == TRUSTED == (0.07, 15.0)
     assert doubt(Gsd(1.0, "estimated", (0.75, 1.45)), model) is None
-    assert doubt(Gsd(1.0, "estimated", (0.7, 1.45)), model) == (
-        "its crops disagree by 2.1x"
-    )
+    assert doubt(Gsd(1.0, "estimated", (0.7, 1.45)), model) == ("its crops disagree by 2.1x")
     assert doubt(Gsd(40.0, "estimated", (35.0, 45.0)), model) == (
         "outside the range the estimator is trusted in (0.07-15 m)"
     )
