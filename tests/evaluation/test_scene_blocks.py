@@ -16,7 +16,6 @@ from landcover.evaluation.scene_blocks import evaluate_scene_blocks
 from landcover.models.meta import ModelMeta
 from landcover.schema import get_schema
 from tests.data.scene_fixtures import (
-    CRS,
     pixel_box,
     write_list,
     write_polygons,
@@ -49,7 +48,7 @@ def test_test_blocks_are_scored_with_their_labels_only(tmp_path) -> None:
                         field="class")  # fmt: skip
     reader = SceneReader(Scene(tmp_path / "s.tif", tmp_path / "v.gpkg", "class"), schema)
     blocks = split_blocks([reader], 16.0, val=0.25, test=0.25, seed=0)
-    split = write_blocks(tmp_path / "split.gpkg", blocks, CRS)
+    split = write_blocks(tmp_path / "split.gpkg", blocks)
     test = [b for b in blocks if b.split == "test"]
     forest = sum(b.col * 16 + 8 < 500000 + 32 for b in test)  # blocks of the left half
     model = Model(ModelMeta("seed-unet", schema, tile_size=32))
@@ -69,7 +68,7 @@ def test_a_split_without_the_subset_is_refused(tmp_path) -> None:
     listed = write_list(tmp_path / "scenes.yaml", [{"image": "s.tif", "labels": "v.gpkg"}],
                         field="class")  # fmt: skip
     reader = SceneReader(Scene(tmp_path / "s.tif", tmp_path / "v.gpkg", "class"), schema)
-    split = write_blocks(tmp_path / "split.gpkg", split_blocks([reader], 16.0, 0.25, 0.0), CRS)
+    split = write_blocks(tmp_path / "split.gpkg", split_blocks([reader], 16.0, 0.25, 0.0))
     model = Model(ModelMeta("seed-unet", schema, tile_size=32))
     with pytest.raises(InputError, match="split.gpkg: the split has no test block"):
         evaluate_scene_blocks(model, listed, split, tmp_path / "r", predict=all_forest)

@@ -46,7 +46,7 @@ def scene_blocks(
         blocks = split_blocks(readers, cfg.block_size, val=cfg.val_fraction, test=0.0,
                               seed=cfg.seed)  # fmt: skip
     if is_rank_zero():
-        write_blocks(own, blocks, readers[0].crs)
+        write_blocks(own, blocks)
     return blocks
 
 
