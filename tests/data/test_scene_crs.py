@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,17 @@ def test_split_of_scenes_in_two_crs_round_trips(tmp_path, schema) -> None:
     key = lambda b: (b.scene, b.name)  # noqa: E731
     assert sorted(back, key=key) == sorted(blocks, key=key)  # exact, geometries and CRS too
     assert {b.scene for b in back if b.crs == "EPSG:32632"} == {"b.tif"}
+
+
+def test_blocks_in_another_crs_than_their_scene_are_refused(tmp_path, schema) -> None:
+    from landcover.data.scene_split import check_block_crs
+    from landcover.data.scene_windows import open_scenes
+    from landcover.errors import InputError
+
+    readers = open_scenes(two_crs_list(tmp_path), schema, None)
+    blocks = split_blocks(readers, 16.0)
+    check_block_crs(blocks, readers, tmp_path / "split.gpkg")  # as written: accepted
+    moved = [dataclasses.replace(b, crs="EPSG:3857") for b in blocks]
+    with pytest.raises(InputError, match=r"split.gpkg: the blocks of a.tif are in EPSG:3857 but"
+                       r" the scene is read in EPSG:32631; split the scenes again"):  # fmt: skip
+        check_block_crs(moved, readers, tmp_path / "split.gpkg")

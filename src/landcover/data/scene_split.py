@@ -203,6 +203,22 @@ def _read_layer(path: str | Path, layer: str) -> list[Block]:
     return blocks
 
 
+def check_block_crs(blocks: Sequence[Block], readers: Sequence[SceneReader], path: Any) -> None:
+    """Refuse blocks not in the working CRS of their scene (a layer saved in another CRS).
+
+    Raises:
+        InputError: naming the split ``path``, the scene and both CRSs.
+    """
+    working = {r.scene.name: crs_text(r.crs) for r in readers}
+    for b in blocks:
+        if b.crs and b.scene in working and b.crs != working[b.scene]:
+            raise InputError(
+                f"the blocks of {b.scene} are in {b.crs[:60]} but the scene is read in "
+                f"{working[b.scene][:60]}; split the scenes again with 'landcover split'",
+                path,
+            )
+
+
 def blocks_of(blocks: Sequence[Block], scene: str, subset: str) -> list[Any]:
     """The polygons of ``scene``'s blocks in ``subset``."""
     return [b.geometry for b in blocks if b.scene == scene and b.split == subset]
