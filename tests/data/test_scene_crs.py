@@ -163,3 +163,12 @@ def test_blocks_in_another_crs_than_their_scene_are_refused(tmp_path, schema) ->
     with pytest.raises(InputError, match=r"split.gpkg: the blocks of a.tif are in EPSG:3857 but"
                        r" the scene is read in EPSG:32631; split the scenes again"):  # fmt: skip
         check_block_crs(moved, readers, tmp_path / "split.gpkg")
+
+
+def test_check_says_which_utm_zone_a_geographic_scene_is_read_in(tmp_path, schema) -> None:
+    from landcover.data.scene_check import check_scenes
+
+    report = check_scenes(two_crs_list(tmp_path), schema)
+    assert report.ok and len(report.scenes) == 2
+    assert "  EPSG:32631  1 m  " in report.scenes[0]
+    assert report.scenes[1].startswith("b.tif  200x200  EPSG:4326 (read in EPSG:32632)  ")
