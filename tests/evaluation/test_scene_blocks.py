@@ -72,3 +72,22 @@ def test_a_split_without_the_subset_is_refused(tmp_path) -> None:
     model = Model(ModelMeta("seed-unet", schema, tile_size=32))
     with pytest.raises(InputError, match="split.gpkg: the split has no test block"):
         evaluate_scene_blocks(model, listed, split, tmp_path / "r", predict=all_forest)
+
+
+def test_blocks_of_scenes_in_two_crs_are_all_scored(tmp_path) -> None:
+    from landcover.data.scene_split import split_scene_list
+    from tests.data.test_scene_crs import two_crs_list
+
+    schema = get_schema(write_schema(tmp_path / "three.yaml"))
+    listed = two_crs_list(tmp_path)  # a.tif in UTM 31N; b.tif in 4326, only water, read in 32N
+    split = tmp_path / "split.gpkg"
+    blocks = split_scene_list(listed, schema, split, 16.0, val=0.0, test=0.5, seed=0)
+    test = [b for b in blocks if b.split == "test"]
+    assert {b.scene for b in test} == {"a.tif", "b.tif"}
+    model = Model(ModelMeta("seed-unet", schema, tile_size=32))
+    result = evaluate_scene_blocks(model, listed, split, tmp_path / "r", predict=all_forest,
+                                   gallery=0)  # fmt: skip
+    rows = {r.name for r in result.images}
+    assert rows == {f"{b.scene}:{b.name}" for b in test}
+    water_b = [r for r in result.images if r.name.startswith("b.tif")]
+    assert all(r.pixels > 0 and r.pixel_accuracy == 0.0 for r in water_b)  # water, read as such
