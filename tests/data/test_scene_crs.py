@@ -172,3 +172,21 @@ def test_check_says_which_utm_zone_a_geographic_scene_is_read_in(tmp_path, schem
     assert report.ok and len(report.scenes) == 2
     assert "  EPSG:32631  1 m  " in report.scenes[0]
     assert report.scenes[1].startswith("b.tif  200x200  EPSG:4326 (read in EPSG:32632)  ")
+
+
+def test_label_raster_on_a_geographic_scene_lands_on_the_image(tmp_path, schema) -> None:
+    codes = np.full((1, SIDE, SIDE), 255, dtype=np.uint8)
+    codes[:, BRIGHT, BRIGHT] = 1  # water, over the bright square
+    profile = {
+        "driver": "GTiff", "width": SIDE, "height": SIDE, "count": 1, "dtype": "uint8",
+        "crs": "EPSG:4326", "transform": from_origin(LON0, LAT0, STEP, STEP), "nodata": 255,
+    }  # fmt: skip
+    with rasterio.open(tmp_path / "codes.tif", "w", **profile) as dst:
+        dst.write(codes)
+    scene = Scene(write_geographic(tmp_path / "geo.tif"), tmp_path / "codes.tif")
+    reader = SceneReader(scene, schema)
+    square, _ = square_in_utm()
+    image, labels = reader.read(square.centroid.x, square.centroid.y, 128, 1.0)
+    assert set(np.unique(labels)) == {1, reader.fill}
+    water, bright = labels == 1, image[..., 0] > 100
+    assert (water & bright).sum() / (water | bright).sum() > 0.97
