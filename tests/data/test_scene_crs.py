@@ -190,3 +190,23 @@ def test_label_raster_on_a_geographic_scene_lands_on_the_image(tmp_path, schema)
     assert set(np.unique(labels)) == {1, reader.fill}
     water, bright = labels == 1, image[..., 0] > 100
     assert (water & bright).sum() / (water | bright).sum() > 0.97
+
+
+def test_a_scene_in_feet_is_read_in_metres(tmp_path, schema) -> None:
+    from rasterio.warp import transform as to_crs
+
+    (x,), (y,) = to_crs("EPSG:4326", "EPSG:2263", [-73.98], [40.75])  # Manhattan, in US feet
+    profile = {
+        "driver": "GTiff", "width": 64, "height": 64, "count": 3, "dtype": "uint8",
+        "crs": "EPSG:2263", "transform": from_origin(x, y, 1.0, 1.0),
+    }  # fmt: skip
+    with rasterio.open(tmp_path / "ny.tif", "w", **profile) as dst:
+        dst.write(np.full((3, 64, 64), 9, dtype=np.uint8))
+    box = shapely.box(x, y - 64, x + 64, y)
+    labels = write_polygons(tmp_path / "ny.gpkg", [box], ["forest"], crs="EPSG:2263")
+    reader = SceneReader(Scene(tmp_path / "ny.tif", labels, "class"), schema)
+    assert reader.crs == RioCRS.from_epsg(32618) and reader.warp
+    assert reader.gsd == pytest.approx(0.3048, rel=0.01)  # a foot is 0.3048 m
+    (cx,), (cy,) = to_crs("EPSG:2263", reader.crs, [x + 32], [y - 32])  # the scene's centre
+    image, labels = reader.read(cx, cy, 16, 0.5)  # 8 m: well inside the 19.5 m scene
+    assert (image == 9).all() and (labels == 0).all()

@@ -63,7 +63,7 @@ class SceneReader:
             None if self.src.dtypes[0] == "uint8" else raster_stretch_limits(self.src, self.bands)
         )
         self.crs, self.bounds, self.gsd = working_grid(self.src, scene.image)
-        self.warp = self.crs != self.src.crs  # a geographic scene, read in its UTM zone
+        self.warp = self.crs != self.src.crs  # a scene in degrees or feet, read in UTM
         self.fill = schema.fill_index
         self.labels: LabelSource = open_labels(scene, schema, self.crs, self.bounds)
 
