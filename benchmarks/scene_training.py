@@ -8,6 +8,8 @@ overviews, as a COG is laid out) and ``--polygons`` random labelled squares (Geo
 - ``imports``: Python with landcover, torch and rasterio imported (the baseline);
 - ``windows``: ``--samples`` random 256-px training windows at 1 m read through
   :class:`~landcover.training.scene_dataset.SceneWindows` (labels rasterised per window);
+- ``windows-4326``: the same from the same scene in EPSG:4326, read in UTM 31N (each window
+  warped onto its grid through a ``WarpedVRT``);
 - ``train``: ``landcover train --scenes`` for one epoch of ``--samples`` windows with a small
   seed U-Net (block split, validation windows, checkpoints: the whole run).
 
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,33 +35,27 @@ X0, Y0 = 500000.0, 4010000.0
 
 
 def make_scene(work: Path, size: int, polygons: int) -> Path:
-    """The scene, its polygons and scene list (reused when present); returns the list."""
+    """The scene, its polygons and scene lists (reused when present); returns the UTM list.
+
+    A second list, ``scenes_<size>_4326.yaml``, holds the same scene in EPSG:4326 (the same
+    pixels on a lon/lat grid over the same area) with the same UTM polygons: it is read in
+    UTM 31N, each window warped onto its grid.
+    """
     import pyogrio.raw
-    import rasterio
     import shapely
-    from rasterio.enums import Resampling
-    from rasterio.transform import from_origin
-    from rasterio.windows import Window
+    from rasterio.transform import from_bounds, from_origin
+    from rasterio.warp import transform as transform_xy
 
     listed = work / f"scenes_{size}.yaml"
     if listed.is_file():
         return listed
     tif, gpkg = work / f"scene_{size}.tif", work / f"labels_{size}.gpkg"
-    rng = np.random.default_rng(0)
-    rows, cols = np.mgrid[0:1024, 0:1024]
-    tile = np.stack([(rows // 4 + cols // 8 + 40 * b) % 256 for b in range(3)]).astype(np.uint8)
-    profile = {
-        "driver": "GTiff", "width": size, "height": size, "count": 3, "dtype": "uint8",
-        "crs": CRS, "transform": from_origin(X0, Y0, 0.5, 0.5), "tiled": True,
-        "blockxsize": 512, "blockysize": 512, "compress": "deflate", "BIGTIFF": "YES",
-    }  # fmt: skip
-    with rasterio.open(tif, "w", **profile) as dst:
-        for r in range(0, size, 1024):
-            for c in range(0, size, 1024):
-                h, w = min(1024, size - r), min(1024, size - c)
-                dst.write(tile[:, :h, :w], window=Window(c, r, w, h))
-        dst.build_overviews([4, 16, 64], Resampling.average)
     side = size * 0.5
+    write_pattern(tif, size, CRS, from_origin(X0, Y0, 0.5, 0.5))
+    lon, lat = transform_xy(CRS, "EPSG:4326", [X0, X0 + side], [Y0 - side, Y0])
+    geographic = from_bounds(lon[0], lat[0], lon[1], lat[1], size, size)
+    write_pattern(work / f"scene_{size}_4326.tif", size, "EPSG:4326", geographic)
+    rng = np.random.default_rng(0)
     xs, ys = rng.uniform(0, side - 200, polygons), rng.uniform(0, side - 200, polygons)
     geoms = shapely.box(X0 + xs, Y0 - ys - rng.uniform(20, 200, polygons), X0 + xs + 100, Y0 - ys)
     names = np.array(["forest", "water"], dtype=object)[rng.integers(0, 2, polygons)]
@@ -67,8 +64,32 @@ def make_scene(work: Path, size: int, polygons: int) -> Path:
     (work / "three.yaml").write_text(
         "name: three\nmask_format: index\nclasses: [forest, water, nodata]\nignore: nodata\n"
     )
+    (work / f"scenes_{size}_4326.yaml").write_text(
+        f"field: class\nscenes:\n  - {{image: scene_{size}_4326.tif, labels: {gpkg.name}}}\n"
+    )
     listed.write_text(f"field: class\nscenes:\n  - {{image: {tif.name}, labels: {gpkg.name}}}\n")
     return listed
+
+
+def write_pattern(tif: Path, size: int, crs: str, transform: Any) -> None:
+    """A tiled, compressed 3-band GeoTIFF of a repeating gradient, with overviews."""
+    import rasterio
+    from rasterio.enums import Resampling
+    from rasterio.windows import Window
+
+    rows, cols = np.mgrid[0:1024, 0:1024]
+    tile = np.stack([(rows // 4 + cols // 8 + 40 * b) % 256 for b in range(3)]).astype(np.uint8)
+    profile = {
+        "driver": "GTiff", "width": size, "height": size, "count": 3, "dtype": "uint8",
+        "crs": crs, "transform": transform, "tiled": True,
+        "blockxsize": 512, "blockysize": 512, "compress": "deflate", "BIGTIFF": "YES",
+    }  # fmt: skip
+    with rasterio.open(tif, "w", **profile) as dst:
+        for r in range(0, size, 1024):
+            for c in range(0, size, 1024):
+                h, w = min(1024, size - r), min(1024, size - c)
+                dst.write(tile[:, :h, :w], window=Window(c, r, w, h))
+        dst.build_overviews([4, 16, 64], Resampling.average)
 
 
 def peak_rss_kb() -> int:
@@ -91,7 +112,9 @@ def stage(name: str, listed: Path, samples: int) -> dict:
 
     schema = get_schema(listed.parent / "three.yaml")
     t0 = time.perf_counter()
-    if name == "windows":
+    if name.startswith("windows"):
+        if name == "windows-4326":
+            listed = listed.with_name(f"{listed.stem}_4326.yaml")
         readers = open_scenes(listed, schema, None)
         blocks = split_blocks(readers, 1000.0, val=0.2, test=0.0)
         cells = labelled_points(readers, blocks, "train")
@@ -135,7 +158,7 @@ def main() -> None:
     print(f"scene {a.size}x{a.size} (3 bands, 0.5 m), {a.polygons} polygons: "
           f"made in {time.perf_counter() - t0:.0f} s (or reused)\n")  # fmt: skip
     print("| row | samples | seconds | samples/s | peak RSS (GB) |\n|---|---|---|---|---|")
-    for name in ("imports", "windows", "train"):
+    for name in ("imports", "windows", "windows-4326", "train"):
         cmd = [sys.executable, __file__, "--work", str(a.work), "--size", str(a.size),
                "--samples", str(a.samples), "--stage", name]  # fmt: skip
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout

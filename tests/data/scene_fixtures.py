@@ -26,13 +26,15 @@ SCHEMA = {
 }
 
 
-def write_raster(path: Path, size: int = 64, gsd: float = 1.0, bands: int = 3) -> Path:
+def write_raster(
+    path: Path, size: int = 64, gsd: float = 1.0, bands: int = 3, crs: str = CRS
+) -> Path:
     """An 8-bit scene whose band b holds ``(row + col + 10 b) % 256``."""
     rows, cols = np.mgrid[0:size, 0:size]
     data = np.stack([(rows + cols + 10 * b) % 256 for b in range(bands)]).astype(np.uint8)
     profile = {
         "driver": "GTiff", "width": size, "height": size, "count": bands, "dtype": "uint8",
-        "crs": CRS, "transform": from_origin(X0, Y0, gsd, gsd),
+        "crs": crs, "transform": from_origin(X0, Y0, gsd, gsd),
     }  # fmt: skip
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(data)

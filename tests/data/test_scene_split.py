@@ -13,7 +13,6 @@ from landcover.data.scenes import Scene
 from landcover.io.gpkg import GPKG_USER_VERSION
 from landcover.schema import get_schema
 from tests.data.scene_fixtures import (
-    CRS,
     X0,
     Y0,
     pixel_box,
@@ -44,7 +43,7 @@ def test_split_keeps_labelled_blocks_and_round_trips(tmp_path, reader):
     assert (X0 // BLOCK, Y0 // BLOCK - 1) not in {(b.col, b.row) for b in blocks}
     counts = {s: sum(b.split == s for b in blocks) for s in ("train", "val", "test")}
     assert counts == {"train": 9, "val": 3, "test": 3}
-    path = write_blocks(tmp_path / "split.gpkg", blocks, CRS)
+    path = write_blocks(tmp_path / "split.gpkg", blocks)
     with sqlite3.connect(path) as db:  # GeoPackage 1.3, which QGIS 3.22 opens without warnings
         assert db.execute("PRAGMA user_version").fetchone() == (GPKG_USER_VERSION,)
     back = read_blocks(path)

@@ -51,3 +51,28 @@ def test_scene_with_too_few_bands_is_refused_before_training(tmp_path: Path) -> 
     with pytest.raises(InputError, match=r"scene.tif: bands \[1, 2, 3, 4\] asked but the scene"):
         train(cfg, tmp_path / "run")
     assert not (tmp_path / "run" / "checkpoints").exists()
+
+
+def test_train_on_scenes_in_two_crs_reads_its_split_back(tmp_path: Path) -> None:
+    from landcover.training.config import load_config
+    from landcover.training.run import train
+    from tests.data.test_scene_crs import two_crs_list
+
+    cfg_path = tmp_path / "tiny.yaml"
+    cfg_path.write_text(TINY_CONFIG, encoding="utf-8")
+    overrides = {
+        "scenes": str(two_crs_list(tmp_path, size=128)),
+        "schema": str(write_schema(tmp_path / "three.yaml")),
+        "block_size": 16, "val_fraction": 0.3, "samples_per_epoch": 8, "val_windows": 3,
+        "epochs": 1, "gsd": 2.0, "threads": 1,
+    }  # fmt: skip
+    split = tmp_path / "run" / "split.gpkg"
+    train(load_config(cfg_path, overrides), tmp_path / "run")
+    blocks = read_blocks(split)
+    assert {(b.scene, b.crs) for b in blocks} == {("a.tif", "EPSG:32631"), ("b.tif", "EPSG:32632")}
+    # A second run on the written split reads the same blocks (both layers) and completes.
+    again = train(load_config(cfg_path, {**overrides, "split": str(split)}), tmp_path / "again")
+    assert again.is_file()
+    key = lambda b: (b.scene, b.name)  # noqa: E731
+    back = read_blocks(tmp_path / "again" / "split.gpkg")
+    assert sorted(back, key=key) == sorted(blocks, key=key)

@@ -48,11 +48,16 @@ def check_scenes(
         else:
             labels = f"{scene.labels.name} (label raster)"
         report.scenes.append(
-            f"{scene.name}  {src.width}x{src.height}  {src.crs}  {reader.gsd:g} m  "
+            f"{scene.name}  {src.width}x{src.height}  {_crs(reader)}  {reader.gsd:g} m  "
             f"{src.count} bands  labels {labels}"
         )
         reader.close()
     return report
+
+
+def _crs(reader: SceneReader) -> str:
+    """The raster's CRS, and the UTM zone a geographic scene is read in."""
+    return f"{reader.src.crs} (read in {reader.crs})" if reader.warp else str(reader.src.crs)
 
 
 def format_scene_report(report: SceneReport, path: str | Path) -> str:

@@ -1,8 +1,10 @@
 """Windows of a scene at a chosen ground sampling distance: image and labels, nothing more.
 
 :class:`SceneReader` opens a scene (raster plus labels) and reads a square window centred on a
-point of the scene's CRS, resampled to a training GSD (``out_shape``; bilinear for the image,
-labels rasterised or warped directly on the window's grid). Nothing reads a whole scene.
+point of the scene's working CRS (its own, or the UTM zone of a geographic scene: see
+:mod:`landcover.data.scene_crs`), resampled to a training GSD (bilinear for the image, warped
+onto the window's grid where the working CRS is not the raster's; labels rasterised or warped
+directly on the window's grid). Nothing reads a whole scene.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import rasterio
 from affine import Affine
 from rasterio.enums import Resampling
 from rasterio.features import rasterize
+from rasterio.vrt import WarpedVRT
 from rasterio.windows import from_bounds
 
+from landcover.data.scene_crs import working_grid
 from landcover.data.scene_labels import LabelSource, open_labels
 from landcover.data.scenes import Scene, read_scene_list
 from landcover.errors import InputError, LandcoverIOError
@@ -29,24 +33,8 @@ from landcover.schema import ClassSchema
 CACHE_MB = 64
 
 
-def scene_gsd(src: Any, path: Any) -> float:
-    """The pixel size of an open raster in metres (square pixels of a projected CRS).
-
-    Raises:
-        InputError: naming the file when it has no CRS, a geographic CRS or non-square pixels.
-    """
-    if src.crs is None:
-        raise InputError("the scene has no CRS (georeference it first)", path)
-    if src.crs.is_geographic:
-        raise InputError(f"the scene's CRS {src.crs} is geographic; reproject it to metres", path)
-    gx, gy = abs(src.transform.a), abs(src.transform.e)
-    if src.transform.b or src.transform.d or not np.isclose(gx, gy, rtol=1e-3):
-        raise InputError(f"the scene's pixels are not square and north-up ({gx} x {gy})", path)
-    return float(gx)
-
-
 class SceneReader:
-    """An open scene: its raster, CRS, bounds, GSD and labels.
+    """An open scene: its raster, working CRS (metres), bounds and GSD in it, and labels.
 
     Args:
         scene: the scene.
@@ -57,7 +45,7 @@ class SceneReader:
     Raises:
         LandcoverIOError: naming the raster when it cannot be opened.
         InputError: naming the file for fewer bands than asked, no
-            projected CRS, or bad labels (see :mod:`landcover.data.scene_labels`).
+            CRS, or bad labels (see :mod:`landcover.data.scene_labels`).
     """
 
     def __init__(
@@ -74,9 +62,8 @@ class SceneReader:
         self.limits = (
             None if self.src.dtypes[0] == "uint8" else raster_stretch_limits(self.src, self.bands)
         )
-        self.gsd = scene_gsd(self.src, scene.image)
-        self.crs = self.src.crs
-        self.bounds = tuple(self.src.bounds)
+        self.crs, self.bounds, self.gsd = working_grid(self.src, scene.image)
+        self.warp = self.crs != self.src.crs  # a scene in degrees or feet, read in UTM
         self.fill = schema.fill_index
         self.labels: LabelSource = open_labels(scene, schema, self.crs, self.bounds)
 
@@ -91,22 +78,13 @@ class SceneReader:
         """Image ``(size, size, bands) uint8`` and labels ``(size, size) uint8`` at ``(x, y)``.
 
         Args:
-            keep: polygons (in the scene's CRS) outside which labels become the fill index
+            keep: polygons (in the working CRS) outside which labels become the fill index
                 (a split's blocks); empty keeps all.
         """
         transform, shape = self.grid(x, y, size, gsd)
-        w, s, e, n = rasterio.transform.array_bounds(size, size, transform)
-        window = from_bounds(w, s, e, n, self.src.transform)
         # GDAL's block cache defaults to 5 % of RAM; capped, memory stays flat on big scenes.
         with rasterio.Env(GDAL_CACHEMAX=CACHE_MB):
-            image = self.src.read(
-                self.bands,
-                window=window,
-                out_shape=(len(self.bands), size, size),
-                resampling=Resampling.bilinear,
-                boundless=not _inside(window, self.src),
-                fill_value=0,
-            )
+            image = self._image(transform, size)
             labels = self.labels.read(transform, shape)
         if len(keep):
             inside = rasterize(((g, 1) for g in keep), out_shape=shape, transform=transform)
@@ -114,6 +92,23 @@ class SceneReader:
         if self.limits is not None:
             image = apply_stretch(image, self.limits)
         return np.ascontiguousarray(image.transpose(1, 2, 0)), labels
+
+    def _image(self, transform: Affine, size: int) -> np.ndarray:
+        """The bands on the window grid ``(transform, size)`` of the working CRS (bilinear)."""
+        if self.warp:  # WarpedVRT reads no boundless windows: warp straight onto the grid
+            with WarpedVRT(self.src, crs=self.crs, transform=transform, width=size,
+                           height=size, resampling=Resampling.bilinear) as vrt:  # fmt: skip
+                return vrt.read(self.bands)
+        w, s, e, n = rasterio.transform.array_bounds(size, size, transform)
+        window = from_bounds(w, s, e, n, self.src.transform)
+        return self.src.read(
+            self.bands,
+            window=window,
+            out_shape=(len(self.bands), size, size),
+            resampling=Resampling.bilinear,
+            boundless=not _inside(window, self.src),
+            fill_value=0,
+        )
 
     def close(self) -> None:
         """Close the raster."""
@@ -148,11 +143,9 @@ def open_scenes(
 ) -> list[SceneReader]:
     """Open and check every scene of the scene list ``path`` (bands, CRS, labels).
 
+    Scenes may be in several CRSs: each is read in its own working CRS.
+
     Raises:
         LandcoverError: one line naming the file and the problem, for the first bad input.
     """
-    readers = [SceneReader(s, schema, bands) for s in read_scene_list(path)]
-    crs = {str(r.crs) for r in readers}
-    if len(crs) > 1:
-        raise InputError(f"scenes in several CRSs ({', '.join(sorted(crs))}); use one", path)
-    return readers
+    return [SceneReader(s, schema, bands) for s in read_scene_list(path)]

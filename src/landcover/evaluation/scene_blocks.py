@@ -16,7 +16,7 @@ from typing import Any
 import shapely
 
 from landcover.data.pairs import Pair
-from landcover.data.scene_split import read_blocks
+from landcover.data.scene_split import check_block_crs, read_blocks
 from landcover.data.scene_windows import SceneReader, open_scenes
 from landcover.errors import InputError
 from landcover.evaluation.class_match import match_classes, remapped
@@ -69,6 +69,7 @@ def evaluate_scene_blocks(
         predictor.meta.schema, schema, model_name))  # fmt: skip
     readers = open_scenes(scenes, schema, bands or model_bands(predictor.meta))
     blocks = read_blocks(split)
+    check_block_crs(blocks, readers, split)
     items = [(r, b) for r in readers for b in blocks
              if b.scene == r.scene.name and b.split == subset]  # fmt: skip
     if not items:

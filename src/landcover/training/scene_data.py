@@ -16,7 +16,13 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from landcover.data.scene_split import Block, read_blocks, split_blocks, write_blocks
+from landcover.data.scene_split import (
+    Block,
+    check_block_crs,
+    read_blocks,
+    split_blocks,
+    write_blocks,
+)
 from landcover.data.scene_windows import SceneReader, open_scenes
 from landcover.errors import InputError
 from landcover.schema import ClassSchema
@@ -42,11 +48,12 @@ def scene_blocks(
         names = {r.scene.name for r in readers}
         if not any(b.scene in names for b in blocks):
             raise InputError("no block of the split names a scene of the list", cfg.split or own)
+        check_block_crs(blocks, readers, cfg.split or own)
     else:
         blocks = split_blocks(readers, cfg.block_size, val=cfg.val_fraction, test=0.0,
                               seed=cfg.seed)  # fmt: skip
     if is_rank_zero():
-        write_blocks(own, blocks, readers[0].crs)
+        write_blocks(own, blocks)
     return blocks
 
 
