@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,10 @@ from landcover.data.scene_windows import SceneReader
 from landcover.data.scenes import Scene
 from landcover.schema import get_schema
 from tests.data.scene_fixtures import (
+    X0,
+    Y0,
     default_polygons,
+    pixel_box,
     write_list,
     write_polygons,
     write_raster,
@@ -210,3 +214,15 @@ def test_a_scene_in_feet_is_read_in_metres(tmp_path, schema) -> None:
     (cx,), (cy,) = to_crs("EPSG:2263", reader.crs, [x + 32], [y - 32])  # the scene's centre
     image, labels = reader.read(cx, cy, 16, 0.5)  # 8 m: well inside the 19.5 m scene
     assert (image == 9).all() and (labels == 0).all()
+
+
+def test_a_web_mercator_scene_is_read_in_ground_metres(tmp_path, schema) -> None:
+    """EPSG:3857's metres are 1/cos(latitude) ground metres: the scene works in its UTM zone."""
+    path = write_raster(tmp_path / "wm.tif", crs="EPSG:3857")
+    labels = write_polygons(
+        tmp_path / "wm.gpkg", [pixel_box(8, 24, 8, 24)], ["forest"], "EPSG:3857"
+    )
+    reader = SceneReader(Scene(path, labels, "class"), schema)
+    (_,), (lat,) = transform_xy(reader.src.crs, "EPSG:4326", [X0 + 32], [Y0 - 32])
+    assert reader.crs.to_epsg() // 100 == 326 and reader.warp
+    assert reader.gsd == pytest.approx(math.cos(math.radians(lat)), rel=0.01)

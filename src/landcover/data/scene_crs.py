@@ -1,7 +1,7 @@
 """The working CRS of a scene: metres, in which its windows, blocks and labels are laid out.
 
-A scene projected in metres works in its own CRS. Any other (degrees, e.g. EPSG:4326, or
-feet) works in the UTM zone of its centre (WGS 84, EPSG:326xx north, 327xx south): its bounds
+A scene projected in metres works in its own CRS. Any other (degrees, e.g. EPSG:4326, feet,
+or Web Mercator's nominal metres) works in the UTM zone of its centre (WGS 84, EPSG:326xx north, 327xx south): its bounds
 and GSD are those of the raster warped into that zone, and its windows are warped onto their
 grid as they are read.
 """
@@ -28,8 +28,10 @@ def utm_crs(lon: float, lat: float) -> CRS:
 
 
 def in_metres(crs: CRS) -> bool:
-    """Whether ``crs`` is projected with metre units (not degrees, not feet)."""
-    return bool(crs.is_projected) and crs.linear_units_factor[1] == 1.0
+    """Whether ``crs`` is projected with true ground metres: not degrees, not feet, and not a
+    Mercator (Web Mercator's metres are 1/cos(latitude) ground metres)."""
+    mercator = "+proj=merc" in crs.to_proj4()
+    return bool(crs.is_projected) and crs.linear_units_factor[1] == 1.0 and not mercator
 
 
 def working_grid(src: Any, path: Any) -> tuple[CRS, Bounds, float]:
