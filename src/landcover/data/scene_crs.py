@@ -1,9 +1,9 @@
 """The working CRS of a scene: metres, in which its windows, blocks and labels are laid out.
 
 A scene projected in metres works in its own CRS. Any other (degrees, e.g. EPSG:4326, feet,
-or Web Mercator's nominal metres) works in the UTM zone of its centre (WGS 84, EPSG:326xx north, 327xx south): its bounds
-and GSD are those of the raster warped into that zone, and its windows are warped onto their
-grid as they are read.
+or Web Mercator's nominal metres) works in the UTM zone of its centre (WGS 84, EPSG:326xx
+north, 327xx south): its bounds and GSD are those of the raster warped into that zone, and its
+windows are warped onto their grid as they are read.
 """
 
 from __future__ import annotations
