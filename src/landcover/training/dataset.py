@@ -47,6 +47,19 @@ def load_pair(pair: Pair, schema: ClassSchema) -> tuple[np.ndarray, np.ndarray]:
     return image, labels
 
 
+def sample_tensors(
+    image: np.ndarray, labels: np.ndarray, transform: Transform | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One training sample: ``transform`` applied, then the ``(C, H, W)`` image and the
+    int64 labels as tensors (shared by pairs and scene windows)."""
+    if transform is not None:
+        image, labels = transform(image, labels)
+    return (
+        torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))),
+        torch.from_numpy(np.ascontiguousarray(labels)).long(),
+    )
+
+
 class PairDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
     """Image/mask pairs, decoded on demand or once into RAM (``cache``).
 
@@ -88,13 +101,7 @@ class PairDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return load_pair(self.pairs[index], self.schema)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        image, labels = self.arrays(index)
-        if self.transform is not None:
-            image, labels = self.transform(image, labels)
-        return (
-            torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))),
-            torch.from_numpy(np.ascontiguousarray(labels)).long(),
-        )
+        return sample_tensors(*self.arrays(index), self.transform)
 
 
 def pad_to_multiple(

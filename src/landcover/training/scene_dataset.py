@@ -24,7 +24,7 @@ from landcover.data.scene_windows import SceneReader
 from landcover.data.scenes import Scene
 from landcover.io.bands import BandSpec
 from landcover.schema import ClassSchema
-from landcover.training.dataset import Transform
+from landcover.training.dataset import Transform, sample_tensors
 
 Point = tuple[int, float, float]  # (scene index, x, y) in the scene's CRS
 
@@ -153,10 +153,4 @@ class SceneWindows(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         return readers[i].read(x, y, self.size, self.gsd, self.keep[i])
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        image, labels = self.arrays(index)
-        if self.transform is not None:
-            image, labels = self.transform(image, labels)
-        return (
-            torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1))),
-            torch.from_numpy(np.ascontiguousarray(labels)).long(),
-        )
+        return sample_tensors(*self.arrays(index), self.transform)
