@@ -127,7 +127,7 @@ def write_big_geotiff(path: Path, size: int, source: np.ndarray) -> None:
         for r in range(0, size, 1024):
             for c in range(0, size, 1024):
                 h, w = min(1024, size - r), min(1024, size - c)
-                dst.write(block[:, :h, :w], window=Window(c, r, w, h))
+                dst.write(block[:, :h, :w], window=Window(col_off=c, row_off=r, width=w, height=h))
 
 
 def end_to_end(opts: argparse.Namespace, work: Path, rows: list) -> tuple[Path, dict]:

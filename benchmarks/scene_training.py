@@ -88,7 +88,7 @@ def write_pattern(tif: Path, size: int, crs: str, transform: Any) -> None:
         for r in range(0, size, 1024):
             for c in range(0, size, 1024):
                 h, w = min(1024, size - r), min(1024, size - c)
-                dst.write(tile[:, :h, :w], window=Window(c, r, w, h))
+                dst.write(tile[:, :h, :w], window=Window(col_off=c, row_off=r, width=w, height=h))
         dst.build_overviews([4, 16, 64], Resampling.average)
 
 

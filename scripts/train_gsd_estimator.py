@@ -116,7 +116,7 @@ def eval_features(net: PooledFeatures, files: list[GsdFile], work: Path) -> dict
     for i, f in enumerate(files):
         rgb = read_rgb(f.path)
         for w in crop_windows(rgb.shape[0], rgb.shape[1], CROP, GRID):
-            feats.append(features_of(net, rgb[w.slices]))
+            feats.append(features_of(net, rgb[w.toslices()]))
             index.append(i)
     arrays = {"x": np.stack(feats), "index": np.array(index)}
     np.savez(out, **arrays)

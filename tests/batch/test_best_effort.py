@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio import Affine
+from rasterio.windows import Window
 
 from landcover.batch.cog import CogWriter, is_cog
 from landcover.cli import main
 from landcover.io.raster import RasterInfo
-from landcover.io.windows import Window
 from tests.inference.conftest import coded_image, make_onnx, write_geotiff
 
 # 2 m pixels turned by 30 degrees: a valid georeferenced grid that is not north-up.
@@ -70,7 +70,7 @@ def _confidence_cog(path: Path) -> Path:
         path, 1000, 1100, crs=None, transform=None, nodata=0, gsd_m=None, dtype="uint8"
     )
     writer = CogWriter(path, info, nodata=0, resampling="AVERAGE")
-    writer.write(data, Window(0, 0, 1100, 1000))
+    writer.write(data, Window(col_off=0, row_off=0, width=1000, height=1100))
     return writer.close()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import rasterio
+from rasterio.windows import Window
 
 from landcover.cli.options import parse_bands
 from landcover.data.scene_windows import SceneReader
@@ -15,7 +16,6 @@ from landcover.data.scenes import Scene
 from landcover.errors import InputError
 from landcover.io.bands import resolve_bands
 from landcover.io.raster import RasterReader
-from landcover.io.windows import Window
 from landcover.schema import get_schema
 from tests.data.scene_fixtures import default_polygons, write_list, write_raster, write_schema
 
@@ -69,7 +69,7 @@ def test_cli_bands_take_numbers_names_and_any_count() -> None:
 def test_predict_reads_rgb_by_name(tmp_path: Path) -> None:
     path = named_raster(tmp_path / "s.tif")
     with RasterReader(path, bands=["red", "green", "blue"]) as reader:
-        rgb, _ = reader.read(Window(0, 0, 2, 2))
+        rgb, _ = reader.read(Window(col_off=0, row_off=0, width=2, height=2))
     rows, cols = np.mgrid[0:2, 0:2]
     expected = np.stack([(rows + cols + 10 * b) % 256 for b in (2, 1, 0)], axis=-1)
     np.testing.assert_array_equal(rgb, expected)

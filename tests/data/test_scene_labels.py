@@ -9,12 +9,12 @@ import shapely
 from affine import Affine
 from rasterio.transform import from_origin
 from rasterio.warp import transform
+from rasterio.windows import Window
 
 from landcover.data.scene_windows import SceneReader
 from landcover.data.scenes import Scene, read_scene_list
 from landcover.errors import InputError
 from landcover.io.raster import RasterReader
-from landcover.io.windows import Window
 from landcover.schema import get_schema
 from tests.data.scene_fixtures import (
     CRS,
@@ -159,7 +159,7 @@ def test_a_16_bit_scene_is_scaled_as_prediction_scales_it(tmp_path, schema):
     reader = SceneReader(Scene(path, default_polygons(tmp_path / "v.gpkg"), "class"), schema)
     image, _ = reader.read(X0 + 32, Y0 - 32, 64, 1.0)
     with RasterReader(path) as predict_reader:
-        expected, _ = predict_reader.read(Window(0, 0, 64, 64))
+        expected, _ = predict_reader.read(Window(col_off=0, row_off=0, width=64, height=64))
     assert image.dtype == np.uint8 and np.array_equal(image, expected)
     assert image.min() == 0 and image.max() == 255  # stretched, not truncated
 

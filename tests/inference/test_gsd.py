@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rasterio.windows import Window
 
 from landcover.errors import LandcoverError
 from landcover.inference.gsd import (
@@ -23,7 +24,6 @@ from landcover.inference.gsd import (
     known_gsd,
     trusted_range,
 )
-from landcover.io.windows import Window
 from tests.helpers import require_onnx
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "deepglobe"
@@ -33,10 +33,10 @@ GSD_DATA = DATA.parent / "gsd"
 def test_crop_windows_spread_over_the_image_and_stay_inside() -> None:
     wins = crop_windows(600, 1000)
     assert len(wins) == 9 and {(w.height, w.width) for w in wins} == {(CROP, CROP)}
-    assert {w.row for w in wins} == {0, 188, 376} and {w.col for w in wins} == {0, 388, 776}
+    assert {w.row_off for w in wins} == {0, 188, 376} and {w.col_off for w in wins} == {0, 388, 776}
     assert crop_windows(100, 80) == [crop_windows(100, 80)[0]]
     (w,) = crop_windows(100, 80)
-    assert (w.row, w.col, w.height, w.width) == (0, 0, 100, 80)
+    assert (w.row_off, w.col_off, w.height, w.width) == (0, 0, 100, 80)
 
 
 def test_known_gsd_order(tmp_path: Path) -> None:
@@ -91,10 +91,10 @@ def test_estimate_is_the_median_over_crops(tmp_path: Path) -> None:
     model = _mean_model(tmp_path / "mean.onnx")
     image = np.zeros((600, 1000, 3), np.uint8)
     image[:, :388] = 255  # the left column of crops (3 of 9) is white: mean 1 -> 2**4
-    gsd = estimate_gsd(lambda w: image[w.slices], 600, 1000, model)
+    gsd = estimate_gsd(lambda w: image[w.toslices()], 600, 1000, model)
     assert gsd == Gsd(pytest.approx(1.0), "estimated", (pytest.approx(1.0), pytest.approx(1.0)))
     image[:, :] = 255
-    assert estimate_gsd(lambda w: image[w.slices], 600, 1000, model).metres == pytest.approx(16)
+    assert estimate_gsd(lambda w: image[w.toslices()], 600, 1000, model).metres == pytest.approx(16)
 
 
 def test_interval_from_the_crops_spread_and_the_nets_own_variance(tmp_path: Path) -> None:
@@ -107,7 +107,7 @@ def test_interval_from_the_crops_spread_and_the_nets_own_variance(tmp_path: Path
     assert np.log2(high) == pytest.approx(np.hypot(1.4826, 0.5))
     model = _mean_model(tmp_path / "var.onnx", log_var=float(np.log(0.25)))
     grey = np.full((300, 300, 3), 0, np.uint8)
-    gsd = estimate_gsd(lambda w: grey[w.slices], 300, 300, model)
+    gsd = estimate_gsd(lambda w: grey[w.toslices()], 300, 300, model)
     assert gsd.interval == (pytest.approx(2**-0.5), pytest.approx(2**0.5))
     assert gsd.describe() == "1 m (estimated, 0.707-1.41 m)"
 
@@ -119,7 +119,7 @@ def test_estimate_reads_images_smaller_than_a_crop_at_their_own_size(tmp_path: P
 
     def read(w: Window) -> np.ndarray:
         seen.append((w.height, w.width))
-        return grey[w.slices]
+        return grey[w.toslices()]
 
     value = estimate_gsd(read, 40, 30, model).metres
     assert value == pytest.approx(2 ** (4 * 128 / 255), rel=1e-3) and seen == [(40, 30)]
@@ -134,7 +134,7 @@ def test_small_images_are_read_once_whole_large_ones_by_crop(tmp_path: Path) -> 
         return np.zeros((w.height, w.width, 3), np.uint8)
 
     estimate_gsd(read, 2448, 2448, model)
-    assert seen == [Window(0, 0, 2448, 2448)]
+    assert seen == [Window(col_off=0, row_off=0, width=2448, height=2448)]
     seen.clear()
     estimate_gsd(read, 5000, 4000, model)  # 20 MP: nine crop reads, never the whole
     assert seen == crop_windows(5000, 4000)

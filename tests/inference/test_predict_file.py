@@ -107,9 +107,9 @@ def test_16bit_and_band_selection(tmp_path: Path) -> None:
         IdentityPredictor(gsd_m=2.0), src, tmp_path, PredictOptions(bands=(3, 2, 1)), progress=False
     )
     with RasterReader(src, bands=[3, 2, 1]) as reader:
-        from landcover.io.windows import Window
+        from rasterio.windows import Window
 
-        rgb, valid = reader.read(Window(0, 0, 20, 24))
+        rgb, valid = reader.read(Window(col_off=0, row_off=0, width=24, height=20))
     assert rgb.dtype == np.uint8 and valid.all()
     assert rgb[..., 0].max() == 255 and rgb[..., 0].min() == 0  # 2-98 % stretch of band 3
     np.testing.assert_array_equal(_classes(tmp_path / "ms_classes.tif"), rgb[..., 0] % K)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from rasterio.windows import Window
 
 from landcover.batch.records import RunFolder, read_records, remove_stale_temps, write_record
 from landcover.io.atomic import TEMP_SUFFIX, atomic_path, reserve_temp
 from landcover.io.raster import RasterInfo, RasterWriter
-from landcover.io.windows import Window
 
 
 def test_temp_names_are_hidden_and_end_in_tmp(tmp_path: Path) -> None:
@@ -28,7 +28,7 @@ def test_result_globs_never_see_a_file_being_written(tmp_path: Path) -> None:
         assert list(tmp_path.glob("*_classes.tif")) == []
         assert list((folder.records / "done").glob("*.json")) == []
         assert read_records(folder, "done") == {}
-    writer.write(np.zeros((8, 8), dtype=np.uint8), Window(0, 0, 8, 8))
+    writer.write(np.zeros((8, 8), dtype=np.uint8), Window(col_off=0, row_off=0, width=8, height=8))
     assert writer.close().name == "a_classes.tif"
     assert [p.name for p in tmp_path.glob("*_classes.tif")] == ["a_classes.tif"]
 

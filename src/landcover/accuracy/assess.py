@@ -111,7 +111,12 @@ def _pixels_at(path: Path, cells: list[tuple[int, int]]) -> np.ndarray:
     from rasterio.windows import Window
 
     with open_raster(path) as src:
-        return np.array([int(src.read(1, window=Window(c, r, 1, 1))[0, 0]) for r, c in cells])
+        return np.array(
+            [
+                int(src.read(1, window=Window(col_off=c, row_off=r, width=1, height=1))[0, 0])
+                for r, c in cells
+            ]
+        )
 
 
 def _check_map_classes(

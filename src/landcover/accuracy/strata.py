@@ -94,7 +94,7 @@ def strips(
             crs, const = pixel_areas(src, map_path, gsd_m)
             for row0 in range(0, src.height, STRIP_ROWS):
                 n = min(STRIP_ROWS, src.height - row0)
-                win = Window(0, row0, src.width, n)
+                win = Window(col_off=0, row_off=row0, width=src.width, height=n)
                 labels = src.read(1, window=win)
                 strata = labels if st is None else st.read(1, window=win)
                 if const is None:

@@ -37,12 +37,11 @@ from typing import Any
 import numpy as np
 import rasterio
 import rasterio.shutil
-from rasterio.windows import Window as RioWindow
+from rasterio.windows import Window
 
 from landcover.errors import LandcoverIOError
 from landcover.io.atomic import prepare_output_file, publish, reserve_temp
 from landcover.io.raster import RasterInfo, gdal_env, open_raster
-from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +116,7 @@ class CogWriter:
 
     def write(self, data: np.ndarray, window: Window, band: int = 1) -> None:
         """Write ``(h, w)`` pixels (or ``(1, h, w)``) at ``window``."""
-        rio_win = RioWindow(window.col, window.row, window.width, window.height)
-        self._dst.write(data.reshape(data.shape[-2:]), band, window=rio_win)
+        self._dst.write(data.reshape(data.shape[-2:]), band, window=window)
 
     def close(self) -> Path:
         """Write the COG under a temporary name and rename it to :attr:`path`.

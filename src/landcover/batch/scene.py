@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rasterio.windows import Window
 from tqdm import tqdm
 
 from landcover.batch.cog import CogWriter
@@ -49,7 +50,6 @@ from landcover.io.raster import (
     gdal_env,
 )
 from landcover.io.remote import display
-from landcover.io.windows import Window
 from landcover.models.meta import ModelMeta
 
 CONFIDENCE_NODATA = 0
@@ -192,7 +192,7 @@ class Scene:
         quiet = not progress or len(todo) < 2
         for w in tqdm(todo, info.path.name, unit="block", leave=False, disable=quiet):
             read_w = grow(w, self.margin, info.height, info.width)
-            r0, c0 = w.row - read_w.row, w.col - read_w.col
+            r0, c0 = w.row_off - read_w.row_off, w.col_off - read_w.col_off
             inner = (slice(r0, r0 + w.height), slice(c0, c0 + w.width))
             rgb, valid = self.reader.read(read_w)
             self.tally.image_prev.put(rgb[inner][..., :3], w)  # a model's first 3 bands

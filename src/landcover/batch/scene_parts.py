@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-from rasterio.windows import Window as RioWindow
 
 from landcover.batch.scene import (
     Scene,
@@ -100,12 +99,11 @@ def _copy_part(part: Path, blocks: range, scene: Scene, stem: str) -> None:
     sources = [open_raster(f"{part}{wr.path.name[len(stem) :]}") for wr in writers]
     try:
         for w in (scene.windows[i] for i in blocks):
-            rio_w = RioWindow(w.col, w.row, w.width, w.height)
-            lab = sources[0].read(1, window=rio_w)
+            lab = sources[0].read(1, window=w)
             writers[0].write(lab, w)
             scene.tally.count(lab, w)
             for src, wr in zip(sources[1:], writers[1:], strict=True):
-                wr.write(src.read(window=rio_w), w)
+                wr.write(src.read(window=w), w)
             region = scene.tally.image_prev.region(w)
             scene.tally.image_prev.data[region] = image_prev[region]
     finally:

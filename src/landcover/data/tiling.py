@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 
+from rasterio.windows import Window
+
 from landcover.errors import InputError
-from landcover.io.windows import Window
 
 
 def stride_for(size: int, overlap: float) -> int:
@@ -54,4 +55,4 @@ def grid(height: int, width: int, size: int, overlap: float = 0.0) -> list[Windo
     rows = window_starts(height, size, stride)
     cols = window_starts(width, size, stride)
     h, w = min(size, height), min(size, width)
-    return [Window(r, c, h, w) for r in rows for c in cols]
+    return [Window(col_off=c, row_off=r, width=w, height=h) for r in rows for c in cols]

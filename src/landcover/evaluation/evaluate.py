@@ -136,13 +136,16 @@ def read_truth(
         LandcoverError: for unreadable files, a mask in another schema's colours or format, or
             a mask whose size differs from its image's.
     """
+    from rasterio.windows import Window
+
     from landcover.io.raster import RasterReader
-    from landcover.io.windows import Window
 
     try:
         with RasterReader(pair.image, bands=bands) as reader:
             info = reader.info
-            image, valid = reader.read(Window(0, 0, info.height, info.width))
+            image, valid = reader.read(
+                Window(col_off=0, row_off=0, width=info.width, height=info.height)
+            )
     except LandcoverError:
         raise
     except OSError as e:  # rasterio's read errors on a truncated raster

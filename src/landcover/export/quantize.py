@@ -49,16 +49,19 @@ def calibration_tiles(
     Each image is resampled from ``gsd_m`` (default: as ``predict`` finds it) to the
     model's GSD; a random ``S x S`` window is taken, or the image is reflection-padded to it.
     """
+    from rasterio.windows import Window
+
     from landcover.inference.model_bands import model_reader
     from landcover.inference.predict import scene_gsd
-    from landcover.io.windows import Window
 
     rng = np.random.default_rng(seed)
     size = meta.tile_size
     for path in map(Path, images):
         with model_reader(meta, path) as reader:
             info = reader.info
-            rgb, valid = reader.read(Window(0, 0, info.height, info.width))
+            rgb, valid = reader.read(
+                Window(col_off=0, row_off=0, width=info.width, height=info.height)
+            )
             gsd = scene_gsd(path, reader, gsd_m)
         scale = scale_for(gsd.metres, meta.gsd_m, f"{path} ({gsd.source} GSD)", gsd.estimated)
         image = to_model_grid(rgb, valid, scale, meta)

@@ -52,6 +52,8 @@ class GroundAreaSource(RasterSource):  # type: ignore[misc]
         """Pixel areas of a window, masked where the dataset's band 1 is nodata."""
         from rasterio.windows import Window
 
-        invalid = self.ds.read_masks(1, window=Window(x0, y0, nx, ny)) == 0
+        invalid = (
+            self.ds.read_masks(1, window=Window(col_off=x0, row_off=y0, width=nx, height=ny)) == 0
+        )
         areas = np.repeat(self.row_areas[y0 : y0 + ny, None], nx, axis=1)
         return np.ma.masked_array(areas, invalid)

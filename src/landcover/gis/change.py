@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rasterio.windows import Window
 
 from landcover.errors import InputError, LandcoverIOError
 from landcover.gis.change_codes import change_codes, change_colormap, change_dtype, change_legend
@@ -38,7 +39,6 @@ from landcover.io.ground import class_hectares, ground_gsd, is_georeferenced, ro
 from landcover.io.legend import Legend, legend_from_dataset
 from landcover.io.raster import RasterInfo, RasterWriter, gdal_env, open_raster
 from landcover.io.remote import is_remote
-from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def _compare(
             code = _block_codes(src_b, src_a, w, k)
             writer.write(code, w)
             pixels += np.bincount(np.minimum(code, k * k).ravel(), minlength=k * k + 1)
-            hectares += class_hectares(code, rows[w.row : w.row + w.height], k * k)
+            hectares += class_hectares(code, rows[w.toslices()[0]], k * k)
     except BaseException:
         writer.abort()
         raise
@@ -182,11 +182,8 @@ def _compare(
 
 def _block_codes(src_b: Any, src_a: Any, w: Window, k: int) -> np.ndarray:
     """Change codes of one window (nodata where either map is nodata or not a class)."""
-    from rasterio.windows import Window as RioWindow
-
-    rio = RioWindow(w.col, w.row, w.width, w.height)
-    b = src_b.read(1, window=rio)
-    a = src_a.read(1, window=rio)
+    b = src_b.read(1, window=w)
+    a = src_a.read(1, window=w)
     valid = _is_class(b, src_b.nodata, k) & _is_class(a, src_a.nodata, k)
     return change_codes(b, a, valid, k)
 
@@ -201,7 +198,7 @@ def _is_class(labels: np.ndarray, nodata: float | None, k: int) -> np.ndarray:
 def _blocks(width: int, height: int) -> list[Window]:
     """Windows of at most :data:`BLOCK` x :data:`BLOCK` pixels covering the raster."""
     return [
-        Window(r, c, min(BLOCK, height - r), min(BLOCK, width - c))
+        Window(col_off=c, row_off=r, width=min(BLOCK, width - c), height=min(BLOCK, height - r))
         for r in range(0, height, BLOCK)
         for c in range(0, width, BLOCK)
     ]

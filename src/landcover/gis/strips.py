@@ -85,7 +85,9 @@ class StripReader:
         """Rows ``row0 .. row0 + rows - 1`` as ``int32``, :data:`INVALID` where nodata."""
         from rasterio.windows import Window
 
-        data = self._src.read(1, window=Window(0, row0, self.grid.width, rows))
+        data = self._src.read(
+            1, window=Window(col_off=0, row_off=row0, width=self.grid.width, height=rows)
+        )
         out = data.astype(np.int32)
         if self.grid.nodata is not None:
             out[data == self.grid.nodata] = INVALID
@@ -96,7 +98,11 @@ class StripReader:
         from rasterio.windows import Window
 
         row0, rows = self.strips[i]
-        return np.asarray(self._src.read(1, window=Window(0, row0, self.grid.width, rows)))
+        return np.asarray(
+            self._src.read(
+                1, window=Window(col_off=0, row_off=row0, width=self.grid.width, height=rows)
+            )
+        )
 
     def close(self) -> None:
         """Close the raster."""

@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
+from rasterio.windows import Window
 
 from landcover.io.ground import class_hectares, is_georeferenced, row_pixel_areas
 from landcover.io.raster import NODATA_LABEL, RasterInfo
-from landcover.io.windows import Window
 from landcover.models.meta import ModelMeta
 from landcover.schema import count_labels
 
@@ -32,14 +32,17 @@ def blocks(height: int, width: int, block: int) -> Iterator[Window]:
     """Non-overlapping blocks of at most ``block`` pixels a side covering the image."""
     for r in range(0, height, block):
         for c in range(0, width, block):
-            yield Window(r, c, min(block, height - r), min(block, width - c))
+            yield Window(
+                col_off=c, row_off=r, width=min(block, width - c), height=min(block, height - r)
+            )
 
 
 def grow(w: Window, margin: int, height: int, width: int) -> Window:
     """``w`` with ``margin`` pixels more on every side, clipped to the image."""
-    r0, c0 = max(0, w.row - margin), max(0, w.col - margin)
-    r1, c1 = min(height, w.row + w.height + margin), min(width, w.col + w.width + margin)
-    return Window(r0, c0, r1 - r0, c1 - c0)
+    r0, c0 = max(0, w.row_off - margin), max(0, w.col_off - margin)
+    r1 = min(height, w.row_off + w.height + margin)
+    c1 = min(width, w.col_off + w.width + margin)
+    return Window(col_off=c0, row_off=r0, width=c1 - c0, height=r1 - r0)
 
 
 def block_grid(
@@ -67,16 +70,17 @@ class Preview:
     def put(self, block: np.ndarray, w: Window) -> None:
         """Copy the pixels of ``block`` (at ``w`` in the full array) that fall on the grid."""
         s = self.step
-        r_off, c_off = (-w.row) % s, (-w.col) % s
+        r_off, c_off = (-w.row_off) % s, (-w.col_off) % s
         part = block[r_off::s, c_off::s]
-        r, c = (w.row + r_off) // s, (w.col + c_off) // s
+        r, c = (w.row_off + r_off) // s, (w.col_off + c_off) // s
         self.data[r : r + part.shape[0], c : c + part.shape[1]] = part
 
     def region(self, w: Window) -> tuple[slice, slice]:
         """The preview cells that :meth:`put` fills for a block at ``w``."""
         s = self.step
-        r0, c0 = math.ceil(w.row / s), math.ceil(w.col / s)
-        r1, c1 = math.ceil((w.row + w.height) / s), math.ceil((w.col + w.width) / s)
+        r0, c0 = math.ceil(w.row_off / s), math.ceil(w.col_off / s)
+        r1 = math.ceil((w.row_off + w.height) / s)
+        c1 = math.ceil((w.col_off + w.width) / s)
         return slice(r0, r1), slice(c0, c1)
 
 
@@ -126,7 +130,7 @@ class Tally:
         self.nodata_pixels += int(np.count_nonzero(lab == NODATA_LABEL))
         if self.hectares is not None:
             areas = row_pixel_areas(
-                info.crs, info.transform, info.width, info.height, w.row, w.height
+                info.crs, info.transform, info.width, info.height, w.row_off, w.height
             )
             self.hectares += class_hectares(lab, areas, k)
         self.labels_prev.put(lab, w)

@@ -13,12 +13,12 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+from rasterio.windows import Window
 
 from landcover.data.tiling import grid
 from landcover.errors import InputError
 from landcover.inference.predictor import Predictor
 from landcover.io.raster import NODATA_LABEL
-from landcover.io.windows import Window
 from landcover.models.meta import ModelMeta
 
 log = logging.getLogger(__name__)
@@ -159,11 +159,14 @@ def predict_model_grid(
     image = pad_to_tile(image, (_ceil32(height), _ceil32(width)) if own else size)
     x = normalise(image, meta)
     ph, pw = image.shape[:2]
-    windows = [Window(0, 0, ph, pw)] if own else grid(ph, pw, size, overlap)
+    windows = (
+        [Window(col_off=0, row_off=0, width=pw, height=ph)] if own else grid(ph, pw, size, overlap)
+    )
     k = meta.num_classes
     if len(windows) == 1:
         (w,) = windows
-        tile = x[None, :, w.row : w.row + w.height, w.col : w.col + w.width]
+        rs, cs = w.toslices()
+        tile = x[None, :, rs, cs]
         probs = _tta_batch(predictor, tile) if tta else predictor.predict_batch(tile)
         return np.ascontiguousarray(probs[0, :, :height, :width], dtype=np.float32)
     batch_size = max(1, min(batch_size, MAX_BATCH_PIXELS // (size * size)))
@@ -172,10 +175,12 @@ def predict_model_grid(
     wsum = np.zeros((ph, pw), dtype=np.float32)
     for start in range(0, len(windows), batch_size):
         batch: list[Window] = windows[start : start + batch_size]
-        xb = np.stack([x[:, w.row : w.row + size, w.col : w.col + size] for w in batch])
+        xb = np.stack(
+            [x[:, w.row_off : w.row_off + size, w.col_off : w.col_off + size] for w in batch]
+        )
         probs = _tta_batch(predictor, xb) if tta else predictor.predict_batch(xb)
         for w, p in zip(batch, probs, strict=True):
-            rs, cs = w.slices
+            rs, cs = w.toslices()
             acc[:, rs, cs] += p * weight
             wsum[rs, cs] += weight
     acc /= wsum

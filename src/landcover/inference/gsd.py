@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rasterio.windows import Window
 
 from landcover.errors import LandcoverError
-from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def crop_windows(height: int, width: int, crop: int = CROP, grid: int = GRID) ->
     ch, cw = min(crop, height), min(crop, width)
     rows = sorted({round(i * (height - ch) / max(1, grid - 1)) for i in range(grid)})
     cols = sorted({round(i * (width - cw) / max(1, grid - 1)) for i in range(grid)})
-    return [Window(r, c, ch, cw) for r in rows for c in cols]
+    return [Window(col_off=c, row_off=r, width=cw, height=ch) for r in rows for c in cols]
 
 
 @functools.cache
@@ -150,8 +150,8 @@ def estimate_gsd(
     """
     windows = crop_windows(height, width)
     if height * width <= ONE_READ_PIXELS:
-        whole = read(Window(0, 0, height, width))
-        crops = [whole[w.slices] for w in windows]
+        whole = read(Window(col_off=0, row_off=0, width=width, height=height))
+        crops = [whole[w.toslices()] for w in windows]
     else:
         crops = [read(w) for w in windows]
     batch = np.stack([c.transpose(2, 0, 1) for c in crops]).astype(np.float32) / 255.0
@@ -163,7 +163,7 @@ def estimate_gsd(
 
 def estimate_gsd_array(image: np.ndarray, model: Path = ESTIMATOR) -> Gsd:
     """:func:`estimate_gsd` for an in-memory ``(H, W, 3)`` uint8 image."""
-    return estimate_gsd(lambda w: image[w.slices], image.shape[0], image.shape[1], model)
+    return estimate_gsd(lambda w: image[w.toslices()], image.shape[0], image.shape[1], model)
 
 
 def doubt(gsd: Gsd, model: Path = ESTIMATOR) -> str | None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from rasterio.windows import Window
 
 from landcover.io.bands import BandSpec
 from landcover.io.pictures import (
@@ -22,7 +23,6 @@ from landcover.io.pictures import (
 )
 from landcover.io.raster import RasterReader
 from landcover.io.remote import is_remote
-from landcover.io.windows import Window
 
 
 def read_rgb(path: str | Path, bands: Sequence[BandSpec] | None = None) -> np.ndarray:
@@ -49,5 +49,7 @@ def read_mask_rgb(path: str | Path) -> np.ndarray:
 
 def _read_raster_rgb(p: Path, bands: Sequence[BandSpec] | None) -> np.ndarray:
     with RasterReader(p, bands=bands) as reader:
-        rgb, _ = reader.read(Window(0, 0, reader.info.height, reader.info.width))
+        rgb, _ = reader.read(
+            Window(col_off=0, row_off=0, width=reader.info.width, height=reader.info.height)
+        )
     return rgb

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import rasterio
 from rasterio.errors import NotGeoreferencedWarning
-from rasterio.windows import Window as RioWindow
+from rasterio.windows import Window
 
 from landcover.errors import InputError, LandcoverIOError
 from landcover.io.atomic import publish, reserve_temp
@@ -31,7 +31,6 @@ from landcover.io.bands import BandSpec, apply_stretch, select_bands, stretch_li
 from landcover.io.ground import ground_gsd
 from landcover.io.pictures import RASTER_SUFFIXES, check_file, read_picture
 from landcover.io.remote import display, is_remote, open_remote
-from landcover.io.windows import Window
 
 log = logging.getLogger(__name__)
 
@@ -160,11 +159,10 @@ class RasterReader:
     def read(self, window: Window) -> tuple[np.ndarray, np.ndarray]:
         """The pixels ``(h, w, channels)`` uint8 and validity ``(h, w)`` bool of ``window``."""
         if self._array is not None:
-            rgb = self._array[window.slices]
+            rgb = self._array[window.toslices()]
             return rgb, np.ones(rgb.shape[:2], dtype=bool)
-        rio_win = RioWindow(window.col, window.row, window.width, window.height)
         try:
-            data = self._src.read(self._bands, window=rio_win)
+            data = self._src.read(self._bands, window=window)
         except rasterio.errors.RasterioIOError as e:  # a remote read failed after its retries
             raise LandcoverIOError(f"read failed ({_innermost(e)})", display(self.path)) from e
         valid = self._valid(data)
@@ -248,11 +246,10 @@ class RasterWriter:
 
     def write(self, data: np.ndarray, window: Window, band: int = 1) -> None:
         """Write ``(h, w)`` pixels into ``band`` (1-based), or ``(C, h, w)``, at ``window``."""
-        rio_win = RioWindow(window.col, window.row, window.width, window.height)
         if data.ndim == 2:
-            self._dst.write(data, band, window=rio_win)
+            self._dst.write(data, band, window=window)
         else:
-            self._dst.write(data, window=rio_win)
+            self._dst.write(data, window=window)
 
     def close(self) -> Path:
         """Finish the file (with its overviews) and rename it to its final name; returns the

@@ -45,9 +45,12 @@ def read_band_decimated(path: Path, step: int, band: int = 1) -> np.ndarray:
     with open_raster(path) as src:
         strip = step * max(1, STRIP_ROWS // step)
         parts = [
-            src.read(band, window=Window(0, r, src.width, min(strip, src.height - r)))[
-                ::step, ::step
-            ]
+            src.read(
+                band,
+                window=Window(
+                    col_off=0, row_off=r, width=src.width, height=min(strip, src.height - r)
+                ),
+            )[::step, ::step]
             for r in range(0, src.height, strip)
         ]
     return np.concatenate(parts, axis=0)
@@ -90,8 +93,9 @@ def image_preview(
 ) -> np.ndarray | None:
     """A ``(h, w, 3)`` preview of the scene's input image on the preview grid, or ``None``
     when the image is gone, unreadable or no longer the size of the class raster."""
+    from rasterio.windows import Window
+
     from landcover.io.raster import RasterReader
-    from landcover.io.windows import Window
 
     path = _input_image(areas, run_dir)
     if path is None:
@@ -104,7 +108,9 @@ def image_preview(
             strip = step * max(1, STRIP_ROWS // step)
             parts = []
             for r in range(0, info.height, strip):
-                w = Window(r, 0, min(strip, info.height - r), info.width)
+                w = Window(
+                    col_off=0, row_off=r, width=info.width, height=min(strip, info.height - r)
+                )
                 parts.append(reader.read(w)[0][::step, ::step])
     except (LandcoverError, OSError) as e:
         log.warning("%s: image not shown under the class map (%s)", path, e)
