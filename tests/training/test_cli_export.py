@@ -18,7 +18,7 @@ def exported(monkeypatch: pytest.MonkeyPatch) -> dict[str, object]:
         seen.update(kwargs)
         return Path(out)
 
-    monkeypatch.setattr("landcover.export.onnx_export.export_checkpoint", fake_export)
+    monkeypatch.setattr("landcover.cli.export.export_checkpoint", fake_export)
     return seen
 
 

@@ -28,7 +28,7 @@ def parsed_config(monkeypatch: pytest.MonkeyPatch, argv: list[str]) -> TrainConf
         seen.append(cfg)
         return Path(out) / "best.ckpt"
 
-    monkeypatch.setattr("landcover.training.run.train", fake_train)
+    monkeypatch.setattr("landcover.cli.train.train", fake_train)
     assert main(["train", *argv]) == 0
     return seen[0]
 
@@ -114,7 +114,7 @@ def test_out_of_range_values_are_refused_naming_the_option(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture,
 ) -> None:
-    monkeypatch.setattr("landcover.training.run.train", lambda *a, **k: pytest.fail("trained"))
+    monkeypatch.setattr("landcover.cli.train.train", lambda *a, **k: pytest.fail("trained"))
     argv = ["train", "--data", str(tmp_path), "--out", str(tmp_path / "r"), flag, value]
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()

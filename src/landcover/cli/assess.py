@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 
+from landcover.accuracy.assess import assess
+from landcover.accuracy.report import assessment_record, markdown, write_report
 from landcover.cli.options import HelpFormatter
 
 
@@ -46,11 +49,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``assess``; prints the summary table."""
-    import logging
-
-    from landcover.accuracy.assess import assess
-    from landcover.accuracy.report import assessment_record, markdown, write_report
-
     a = assess(
         args.points, args.maps, strata=args.strata, reference_masks=args.reference,
         schema=args.schema, gsd_m=args.gsd,

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from landcover.cli.options import HelpFormatter
+from landcover.gis.change import change_between
 
 if TYPE_CHECKING:
     from landcover.gis.change_stats import ChangeResult
@@ -48,8 +49,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``change``; 0 on success."""
-    from landcover.gis.change import change_between
-
     result = change_between(
         args.before,
         args.after,

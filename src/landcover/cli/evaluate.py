@@ -7,6 +7,9 @@ import sys
 
 from landcover.cli.model_options import add_gsd_options, add_model_options, add_window_options
 from landcover.cli.options import HelpFormatter, add_bands_option
+from landcover.errors import LandcoverError
+from landcover.evaluation.run import evaluate
+from landcover.report import write_evaluation_report
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -93,10 +96,6 @@ def _add_report_options(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the evaluation, print the summary; exit code 1 when some pairs were skipped."""
-    from landcover.errors import LandcoverError
-    from landcover.evaluation.run import evaluate
-    from landcover.report import write_evaluation_report
-
     if not 0.0 <= args.flag_threshold <= 1.0:
         raise LandcoverError(f"--flag-threshold {args.flag_threshold} must be in [0, 1]")
     if not 0.0 < args.min_area <= 1.0:

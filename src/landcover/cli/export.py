@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from landcover.cli.options import HelpFormatter, parse_fraction
+from landcover.export.onnx_export import export_checkpoint
+from landcover.export.quantize import pick_images
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,12 +58,8 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``export``; returns 0."""
-    from landcover.export.onnx_export import export_checkpoint
-
     calibration = None
     if args.int8:
-        from landcover.export.quantize import pick_images
-
         calibration = pick_images(args.int8, args.calibration_count)
     out = export_checkpoint(
         args.checkpoint,

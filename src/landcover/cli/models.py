@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from landcover.bundled import list_models
+
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``models`` sub-command."""
@@ -21,8 +23,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 def run(args: argparse.Namespace) -> int:
     """Print the bundled models."""
-    from landcover.bundled import list_models
-
     models = [m.to_dict() for m in list_models()]
     if args.json:
         print(json.dumps(models, indent=2))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from landcover.cli.options import HelpFormatter
+from landcover.report import write_report
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,8 +42,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Write the report and print the path of its page."""
-    from landcover.report import write_report
-
     page = write_report(
         args.folder, model=args.model_name, overwrite=args.overwrite, progress=not args.quiet
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from landcover.accuracy.design import draw_sample
 from landcover.cli.options import HelpFormatter, parse_fraction
 from landcover.errors import InputError
 
@@ -59,8 +60,6 @@ def _users_accuracy(text: str | None) -> list[float] | None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``sample``; prints the points per stratum."""
-    from landcover.accuracy.design import draw_sample
-
     ua = _users_accuracy(args.users_accuracy)
     if args.size and ua:
         raise InputError("--users-accuracy sets the size with --target-se: drop --size")

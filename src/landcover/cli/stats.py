@@ -19,6 +19,7 @@ from landcover.data.stats import (
 from landcover.errors import LandcoverError, require_extra
 from landcover.io.atomic import prepare_output_dir
 from landcover.schema import get_schema
+from landcover.viz.distribution import plot_class_distribution
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -52,8 +53,6 @@ def _scene_stats(args: argparse.Namespace) -> DatasetStats:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``stats``; returns 0 when every mask was counted, 1 otherwise."""
-    from landcover.viz.distribution import plot_class_distribution
-
     stats = _scene_stats(args) if is_scene_list(args.dir) else None
     if stats is None:
         found, schema = dataset_from_args(args)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from landcover.batch.records import run_status
 from landcover.cli.options import HelpFormatter
 from landcover.wording import plural
 
@@ -25,8 +26,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Print the run's status; 0 when every scene is done."""
-    from landcover.batch.records import run_status
-
     st = run_status(args.dir)
     total = len(st.done) + len(st.failed) + len(st.pending)
     print(f"{args.dir}: {len(st.done)} done, {len(st.failed)} failed, {len(st.pending)} pending "

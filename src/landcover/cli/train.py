@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from landcover.errors import LandcoverError
+from landcover.training.config import load_config, options
+from landcover.training.ranks import is_rank_zero
+from landcover.training.run import CONFIG_NAME, train
 
 if TYPE_CHECKING:
     from landcover.training.config import Option, TrainConfig
@@ -35,8 +38,6 @@ example:
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register the ``train`` sub-command: one option per declared training option."""
-    from landcover.training.config import options
-
     p = sub.add_parser(
         "train",
         help="train a model (needs landcover[train])",
@@ -95,9 +96,6 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, Path]:
         LandcoverError: for a bad value (naming the option), a missing run folder, or nothing
             to resume.
     """
-    from landcover.training.config import load_config, options
-    from landcover.training.run import CONFIG_NAME
-
     given = {o.name: getattr(args, o.name) for o in options() if hasattr(args, o.name)}
     if args.resume:
         out = Path(args.resume)
@@ -114,9 +112,6 @@ def config_from_args(args: argparse.Namespace) -> tuple[TrainConfig, Path]:
 
 def run(args: argparse.Namespace) -> int:
     """Resolve the config, train, and print where the results are."""
-    from landcover.training.ranks import is_rank_zero
-    from landcover.training.run import train
-
     cfg, out = config_from_args(args)
     best = train(cfg, out, resume=bool(args.resume), overwrite=args.overwrite)
     if not is_rank_zero():  # DDP ranks > 0: rank 0 reports

@@ -6,6 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from landcover.cli.options import HelpFormatter
+from landcover.gis.vectorize import vectorize
 
 if TYPE_CHECKING:
     from landcover.gis.vectorize import VectorResult
@@ -71,8 +72,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``vectorize``; prints what was written and the hectares per class."""
-    from landcover.gis.vectorize import vectorize
-
     result = vectorize(
         args.raster,
         args.out,

@@ -7,6 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from landcover.cli.options import HelpFormatter
+from landcover.errors import InputError
+from landcover.gis.regions import read_regions
+from landcover.gis.zonal import zonal_table
+from landcover.gis.zonal_output import write_zonal
 
 SHOWN_ROWS = 20
 PROGRESS_MIN_REGIONS = 50
@@ -52,11 +56,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``zonal``; 0 on success."""
-    from landcover.errors import InputError
-    from landcover.gis.regions import read_regions
-    from landcover.gis.zonal import zonal_table
-    from landcover.gis.zonal_output import write_zonal
-
     if len(args.inputs) < 2:
         raise InputError("give one or more class rasters, then the regions file")
     *rasters, regions_path = args.inputs
