@@ -7,6 +7,7 @@ loads it. Needs torch and onnx (the ``[train]`` extra).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import tempfile
 import warnings
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from landcover.errors import LandcoverError, LandcoverIOError, require_torch
+from landcover.export.quantize import quantize_onnx
 from landcover.inference.onnx_meta import OPSET, deepness_metadata
 from landcover.io.atomic import atomic_path, prepare_output_file
 from landcover.models.meta import ModelMeta
@@ -49,7 +51,7 @@ def export_onnx(
         The written path.
     """
     require_torch()
-    import onnx
+    import onnx  # [train] extra: lazy
 
     out = Path(out)
     if tile_size is not None:
@@ -58,8 +60,6 @@ def export_onnx(
         meta = dataclasses.replace(meta, tile_size=int(tile_size))
     prepare_output_file(out, "the ONNX file", overwrite=True)
     if calibration:
-        from landcover.export.quantize import quantize_onnx
-
         with tempfile.TemporaryDirectory(prefix="landcover-export-") as tmp:
             fp32 = export_onnx(
                 model, meta, Path(tmp) / "fp32.onnx", overlap_percent=overlap_percent
@@ -87,7 +87,7 @@ def export_onnx(
 
 def _trace(wrapped: Any, meta: ModelMeta, path: Path) -> None:
     """``torch.onnx.export`` of ``wrapped`` at ``meta.tile_size`` (batch dynamic) to ``path``."""
-    import torch
+    import torch  # [train] extra: lazy
 
     dummy = torch.zeros(1, meta.in_channels, meta.tile_size, meta.tile_size)
     with warnings.catch_warnings():
@@ -121,6 +121,7 @@ def export_checkpoint(
             exists and ``overwrite`` is false (checked before the model is loaded).
     """
     require_torch()
+    # [train] extra: lazy (models.checkpoint imports torch)
     from landcover.models.checkpoint import load_checkpoint
 
     src, out = Path(checkpoint), Path(out)
@@ -150,9 +151,7 @@ def dynamic_size_copy(src: str | Path, out: str | Path) -> Path:
     instead of padding it to the full tile. The fixed-size original stays the one for
     Deepness, which reads the tile size from the input shape.
     """
-    import onnx
-
-    from landcover.io.atomic import atomic_path
+    import onnx  # [train] extra: lazy
 
     proto = onnx.load(str(src))
     for value in [*proto.graph.input, *proto.graph.output]:
@@ -175,11 +174,10 @@ def with_pairwise_merge(model: Any) -> Any:
     dequantised whole. Pairwise additions compute the same sum at a fraction of the cost.
     Models without such blocks are returned as they are.
     """
-    import copy
-
-    import torch
+    import torch  # [train] extra: lazy
 
     try:
+        # [train] extra: lazy
         from segmentation_models_pytorch.decoders.fpn.decoder import MergeBlock
     except ImportError:  # smp absent: no FPN to rewrite
         return model
@@ -203,7 +201,7 @@ def with_pairwise_merge(model: Any) -> Any:
 
 def with_softmax(model: Any) -> Any:
     """Wrap a logits model so that it returns softmax probabilities over the class axis."""
-    import torch
+    import torch  # [train] extra: lazy
 
     class WithSoftmax(torch.nn.Module):
         def __init__(self, inner: torch.nn.Module) -> None:

@@ -15,9 +15,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
+from rasterio.windows import Window
 
 from landcover.errors import LandcoverError
 from landcover.inference.engine import normalise, pad_to_tile, scale_for, to_model_grid
+from landcover.inference.model_bands import model_reader
+from landcover.inference.onnx_backend import OnnxPredictor
+from landcover.inference.predict import expand_inputs, scene_gsd
+from landcover.io.atomic import atomic_path, prepare_output_file
 from landcover.models.meta import ModelMeta
 
 DEFAULT_COUNT = 16
@@ -27,8 +32,6 @@ def pick_images(
     inputs: Sequence[str | Path], count: int = DEFAULT_COUNT, seed: int = 0
 ) -> list[Path]:
     """``count`` image files drawn at random from ``inputs`` (files or folders; masks skipped)."""
-    from landcover.inference.predict import expand_inputs
-
     files = expand_inputs(inputs)
     if count < 1:
         raise LandcoverError(f"calibration count must be at least 1, got {count}")
@@ -49,11 +52,6 @@ def calibration_tiles(
     Each image is resampled from ``gsd_m`` (default: as ``predict`` finds it) to the
     model's GSD; a random ``S x S`` window is taken, or the image is reflection-padded to it.
     """
-    from rasterio.windows import Window
-
-    from landcover.inference.model_bands import model_reader
-    from landcover.inference.predict import scene_gsd
-
     rng = np.random.default_rng(seed)
     size = meta.tile_size
     for path in map(Path, images):
@@ -85,17 +83,18 @@ def quantize_onnx(
     The copy keeps the source's metadata, opset and names; LandcoverError for an unreadable
     source, no images, or an ``out`` that ``prepare_output_file`` refuses.
     """
-    import onnx
+    import onnx  # [train] extra: lazy
+
+    # onnxruntime.quantization needs onnx (the [train] extra): lazy
     from onnxruntime.quantization import (
         CalibrationDataReader,
         QuantFormat,
         QuantType,
         quantize_static,
     )
-    from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    from landcover.inference.onnx_backend import OnnxPredictor
-    from landcover.io.atomic import atomic_path, prepare_output_file
+    # onnxruntime.quantization needs onnx (the [train] extra): lazy
+    from onnxruntime.quantization.shape_inference import quant_pre_process
 
     src = Path(src)
     out = prepare_output_file(out, "the ONNX file", overwrite=overwrite)

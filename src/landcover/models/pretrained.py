@@ -176,7 +176,7 @@ def _read_state(path: Path) -> dict[str, torch.Tensor]:
 
 def _smp_imagenet(encoder: str) -> dict[str, torch.Tensor]:
     """ImageNet weights through smp's download (Lite3/4: smp-hub's, under the old name)."""
-    from segmentation_models_pytorch.encoders import get_encoder
+    from segmentation_models_pytorch.encoders import get_encoder  # [train] extra: lazy
 
     name = legacy_name(encoder) or encoder
     try:

@@ -45,13 +45,14 @@ def create_model(
     """
     arch, encoder = parse_name(name)
     if encoder is None:
+        # [train] extra: lazy (models.seed_unet imports torch)
         from landcover.models.seed_unet import SeedUNet
 
         try:
             return SeedUNet(in_channels=in_channels, classes=num_classes, **kwargs)
         except TypeError as e:  # an unknown model_kwargs key
             raise InputError(f"cannot build model {name!r}: {e}") from e
-    import segmentation_models_pytorch as smp
+    import segmentation_models_pytorch as smp  # [train] extra: lazy
 
     cls = getattr(smp, SMP_ARCHS[arch])
     unknown = sorted(set(kwargs) - set(inspect.signature(cls).parameters))

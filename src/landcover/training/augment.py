@@ -40,7 +40,7 @@ def train_transform(
     """
     # albumentations asks PyPI for a newer version at import (up to 2 s, a warning offline).
     os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
-    import albumentations as A
+    import albumentations as A  # [train] extra: lazy
 
     steps = _geometry_steps(crop_mode, size, fill_label, scale_jitter)
     steps += _colour_steps(color_jitter, saturation_jitter, hue_jitter)
@@ -57,7 +57,7 @@ def _geometry_steps(
     crop_mode: str, size: int, fill_label: int, scale_jitter: float | list[float]
 ) -> list[Any]:
     """Scale jitter, crop (padded) or resize to ``size``, flips and quarter turns."""
-    import albumentations as A
+    import albumentations as A  # [train] extra: lazy
 
     steps: list[Any] = []
     low, high = scale_factors(scale_jitter)
@@ -93,7 +93,7 @@ def scale_factors(scale_jitter: float | list[float]) -> tuple[float, float]:
 
 def _colour_steps(color_jitter: float, saturation_jitter: float, hue_jitter: float) -> list[Any]:
     """Brightness/contrast and saturation/hue jitter, each on half of the samples."""
-    import albumentations as A
+    import albumentations as A  # [train] extra: lazy
 
     steps: list[Any] = []
     if color_jitter > 0:

@@ -10,12 +10,15 @@ import csv
 import io
 import logging
 import math
+import time
 from pathlib import Path
 from typing import Any
 
 import lightning as L
 
 from landcover.io.atomic import write_text_atomic
+from landcover.models.parts import part_names
+from landcover.viz.curves import plot_curves
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +51,6 @@ class MetricsHistory(L.Callback):
         self._t0: float | None = None
 
     def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        import time
-
         self._t0 = time.monotonic() - self.elapsed
         # A checkpoint is saved before its epoch's row is written: after a kill between the
         # two, the row is only on disk. Keep disk rows of epochs the checkpoint completed.
@@ -62,7 +63,6 @@ class MetricsHistory(L.Callback):
     def on_train_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.sanity_checking or not trainer.is_global_zero:
             return
-        import time
 
         if hasattr(pl_module, "log_train_scores"):
             pl_module.log_train_scores()  # type: ignore[operator]  # runs before epoch end
@@ -92,8 +92,6 @@ class MetricsHistory(L.Callback):
             w.writerow({k: _fmt(r.get(k, math.nan)) for k in COLUMNS})
         write_text_atomic(self.out / "metrics.csv", buf.getvalue())
         if self.plot:
-            from landcover.viz.curves import plot_curves
-
             try:
                 plot_curves(self.rows, self.out / "curves.png")
             except Exception as e:  # noqa: BLE001 - a failed plot must not stop training
@@ -130,8 +128,6 @@ class FreezeEncoder(L.Callback):
         self._params: list[Any] = []
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
-        from landcover.models.parts import part_names
-
         module: Any = pl_module  # a SegmentationModule: its network and model contract
         params = dict(module.model.named_parameters())
         self._params = [params[n] for n in part_names(params, module.meta.arch, "encoder")]
@@ -165,8 +161,8 @@ def weight_ema(decay: float) -> L.Callback:
     (batch-norm statistics averaged too), and a resumed run continues both the raw weights and
     the average.
     """
-    from lightning.pytorch.callbacks import WeightAveraging
-    from torch.optim.swa_utils import get_ema_avg_fn
+    from lightning.pytorch.callbacks import WeightAveraging  # [train] extra: lazy
+    from torch.optim.swa_utils import get_ema_avg_fn  # [train] extra: lazy
 
     return WeightAveraging(avg_fn=get_ema_avg_fn(decay))
 

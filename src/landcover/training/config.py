@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from landcover.errors import LandcoverError, LandcoverIOError
 from landcover.io.bands import as_band
 
@@ -493,8 +495,6 @@ def _as_list(item: Any, value: Any) -> Any:
 
 def _as_mapping(value: Any) -> Any:
     if isinstance(value, str):
-        import yaml
-
         try:
             value = yaml.safe_load(value)
         except yaml.YAMLError:
@@ -529,8 +529,6 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         LandcoverError: naming the file when it is missing, unreadable, not YAML, not a mapping
             or has unknown keys.
     """
-    import yaml
-
     p = Path(path)
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
@@ -578,8 +576,6 @@ def dump_config(cfg: TrainConfig) -> str:
 
     :func:`load_config` reads it back to the same options.
     """
-    import yaml
-
     lines = ["# landcover train options (read back by --config FILE or --resume RUN)"]
     for o in options():
         value = getattr(cfg, o.name)

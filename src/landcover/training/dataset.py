@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+from tqdm import tqdm
 
 from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError
@@ -84,8 +85,6 @@ class PairDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         self.transform = transform
         self._arrays: list[tuple[np.ndarray, np.ndarray]] | None = None
         if cache:
-            from tqdm import tqdm
-
             self._arrays = [
                 load_pair(p, schema)
                 for p in tqdm(self.pairs, desc="decoding", unit="img", leave=False)

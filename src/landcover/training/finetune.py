@@ -13,7 +13,9 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from landcover.bundled import list_models
 from landcover.errors import InputError, LandcoverError
+from landcover.models.parts import part_names
 from landcover.schema import ClassSchema
 
 if TYPE_CHECKING:
@@ -34,7 +36,6 @@ def checkpoint_path(value: str | Path) -> Path:
     path = Path(value)
     if path.exists():
         return path
-    from landcover.bundled import list_models
 
     for model in list_models():
         if model.name == str(value) and model.weights is not None:
@@ -54,6 +55,7 @@ def read_init_checkpoint(
         LandcoverError: naming the file when it is unreadable or another architecture (or the
             same with other ``model_kwargs``), saying which ``--model`` would fit.
     """
+    # [train] extra: lazy (models.checkpoint imports torch)
     from landcover.models.checkpoint import read_checkpoint
 
     path = checkpoint_path(value)
@@ -89,8 +91,6 @@ def init_from_checkpoint(
         LandcoverError: naming the file when it is unreadable, another architecture, or its
             weights do not fit ``model``.
     """
-    from landcover.models.parts import part_names
-
     path = checkpoint_path(value)
     state, meta = read_init_checkpoint(path, arch, arch_kwargs)
     state = widen_input_channels(model, state, path)
@@ -117,7 +117,7 @@ def widen_input_channels(model: nn.Module, state: dict[str, Any], path: Path) ->
     by ``3 / bands`` so that the first layer's response keeps its scale (as timm adapts input
     convolutions); one line says so. Other tensors are returned as they are.
     """
-    import torch
+    import torch  # [train] extra: lazy
 
     own = model.state_dict()
     state = dict(state)

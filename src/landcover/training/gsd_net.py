@@ -130,7 +130,7 @@ def compact_weights(graph: onnx.GraphProto, int8_from: int = INT8_FROM) -> None:
     size) as int8 per output channel behind ``DequantizeLinear``, the other weights of 256 or
     more values as float16 behind ``Cast``. 12.9 MB -> 4.0 MB; estimates move by under 6 %
     (int8 everywhere moved them by up to 22 %, the early layers' statistics being sensitive)."""
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper, numpy_helper  # [train] extra: lazy
 
     nodes = []
     for init in list(graph.initializer):

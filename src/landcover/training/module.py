@@ -160,7 +160,7 @@ def cosine_schedule(
 
 
 def _timer(trainer: Any) -> Any:
-    from lightning.pytorch.callbacks import Timer
+    from lightning.pytorch.callbacks import Timer  # [train] extra: lazy
 
     return next((cb for cb in trainer.callbacks if isinstance(cb, Timer)), None)
 
@@ -172,7 +172,7 @@ def build_loss(
 
     Pixels labelled ``ignore_index`` count in none of them.
     """
-    from segmentation_models_pytorch.losses import DiceLoss, FocalLoss
+    from segmentation_models_pytorch.losses import DiceLoss, FocalLoss  # [train] extra: lazy
 
     weight = None if class_weights is None else torch.tensor(class_weights, dtype=torch.float32)
     parts: list[nn.Module] = []

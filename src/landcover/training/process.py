@@ -47,7 +47,7 @@ class ProcessSettings:
     @classmethod
     def capture(cls) -> ProcessSettings:
         """The current settings."""
-        import torch
+        import torch  # [train] extra: lazy
 
         cuda = torch.cuda.is_available() and torch.cuda.is_initialized()
         return cls(
@@ -66,7 +66,7 @@ class ProcessSettings:
 
     def restore(self) -> None:
         """Put the captured settings back."""
-        import torch
+        import torch  # [train] extra: lazy
 
         torch.set_num_threads(self.threads)
         logging.getLogger(LIGHTNING_LOGGER).propagate = self.propagate
@@ -97,7 +97,7 @@ def scoped_process_settings(threads: int | None = None) -> Iterator[None]:
     (cuDNN and determinism flags, global random states, Lightning's seed variables) are as
     they were before.
     """
-    import torch
+    import torch  # [train] extra: lazy
 
     saved = ProcessSettings.capture()
     try:

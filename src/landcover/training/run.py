@@ -13,11 +13,17 @@ import shutil
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from landcover.data.pairs import Pair, find_pairs, gsd_of, read_tiles_csv
+from landcover.data.scenes import read_scene_list
+from landcover.data.split import read_groups, read_split, select_split, split_pairs, write_split
 from landcover.errors import LandcoverError, require_extra, require_torch
+from landcover.inference.cpu import has_bf16
 from landcover.io.atomic import prepare_output_dir, write_text_atomic
+from landcover.io.raster import open_raster
+from landcover.models.meta import ModelMeta, check_schema
+from landcover.models.names import parse_name
 from landcover.schema import ClassSchema, get_schema
 from landcover.training.config import (
     DEFAULT_GROUPS,
@@ -25,9 +31,9 @@ from landcover.training.config import (
     TrainConfig,
     dump_config,
 )
-
-if TYPE_CHECKING:
-    from landcover.models.meta import ModelMeta
+from landcover.training.finetune import init_from_checkpoint, read_init_checkpoint
+from landcover.training.process import scoped_process_settings
+from landcover.training.ranks import is_rank_zero
 
 log = logging.getLogger(__name__)
 
@@ -58,18 +64,16 @@ def train(
             (without ``overwrite`` or ``resume``), or a broken or foreign checkpoint.
     """
     require_torch()
-    from landcover.training.process import scoped_process_settings
 
     data_dir(config)  # before the run folder is made
     schema = get_schema(config.schema)
     if config.scenes:  # every scene and label file checked before the run folder is made
         require_extra("pyogrio", "gis", "training on scene lists")
+        # Lazy: scene lists belong to the [gis] extra (scene_windows takes ~0.1 s to import).
         from landcover.data.scene_windows import open_scenes
 
         open_scenes(config.scenes, schema, config.bands)
     if config.init_checkpoint and not resume:
-        from landcover.training.finetune import read_init_checkpoint
-
         read_init_checkpoint(config.init_checkpoint, config.model, config.model_kwargs)
     out = Path(out)
     ckpt_dir = prepare_run_folder(out, config, schema, resume, overwrite)
@@ -102,9 +106,8 @@ def prepare_run_folder(
         LandcoverError: when resuming without a readable ``last.ckpt`` of the same schema and
             model, or when ``out`` holds an earlier run's results and ``overwrite`` is false.
     """
+    # [train] extra: lazy (models.checkpoint imports torch)
     from landcover.models.checkpoint import read_checkpoint
-    from landcover.models.meta import check_schema
-    from landcover.training.ranks import is_rank_zero
 
     ckpt_dir = out / "checkpoints"
     last = ckpt_dir / "last.ckpt"
@@ -146,8 +149,6 @@ def recorded_bands(cfg: TrainConfig) -> tuple[int, ...] | None:
         return tuple(int(b) for b in cfg.bands)
     # Lazy, as in train(): scene lists belong to the [gis] extra.
     from landcover.data.scene_windows import scene_bands
-    from landcover.data.scenes import read_scene_list
-    from landcover.io.raster import open_raster
 
     first = read_scene_list(cfg.scenes)[0].image
     with open_raster(first) as src:
@@ -160,8 +161,9 @@ def fit(cfg: TrainConfig, schema: ClassSchema, out: Path, ckpt_dir: Path, resume
     Returns:
         ``best.ckpt``, or ``last.ckpt`` when no validation ran.
     """
-    import lightning as L
+    import lightning as L  # [train] extra: lazy
 
+    # [train] extra: lazy (training.module imports torch)
     from landcover.training.module import SegmentationModule
 
     L.seed_everything(cfg.seed, workers=True, verbose=False)
@@ -190,10 +192,8 @@ def prepare_data(cfg: TrainConfig, schema: ClassSchema, out: Path, resume: bool)
     With ``cfg.scenes``: windows of the scenes, the run's ``split.gpkg`` of blocks
     (:func:`~landcover.training.scene_data.scene_loaders`).
     """
-    from landcover.data.split import write_split
-    from landcover.training.ranks import is_rank_zero
-
     if cfg.scenes:
+        # [train] extra: lazy (training.scene_data imports torch)
         from landcover.training.scene_data import scene_loaders
 
         train_loader, val_loader, train_set, val_set, gsd = scene_loaders(cfg, schema, out, resume)
@@ -212,8 +212,6 @@ def describe_model(
     cfg: TrainConfig, schema: ClassSchema, data: RunData
 ) -> tuple[ModelMeta, list[float] | None]:
     """The model's contract (architecture, normalisation, GSD, tile size) and class weights."""
-    from landcover.models.meta import ModelMeta
-
     mean, std = resolve_normalization(cfg, data.train_set)
     weights = resolve_class_weights(cfg, schema, data.train_set)
     meta = ModelMeta(
@@ -239,7 +237,7 @@ def record_config(
     precision: str,
 ) -> TrainConfig:
     """A copy of ``cfg`` with what the run found in ``resolved``, written to ``path``."""
-    import torch
+    import torch  # [train] extra: lazy
 
     resolved = {
         "precision": precision,
@@ -252,7 +250,6 @@ def record_config(
         "threads": torch.get_num_threads(),
     }
     cfg = dataclasses.replace(cfg, resolved=resolved)
-    from landcover.training.ranks import is_rank_zero
 
     if is_rank_zero():
         write_text_atomic(path, dump_config(cfg))
@@ -261,8 +258,9 @@ def record_config(
 
 def make_callbacks(cfg: TrainConfig, out: Path, ckpt_dir: Path) -> list[Any]:
     """Best/last checkpoints, the metrics history, timed checkpoints and early stopping."""
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint  # [train] extra: lazy
 
+    # [train] extra: lazy (training.callbacks imports torch)
     from landcover.training.callbacks import MetricsHistory
 
     mode = MONITOR_MODES[cfg.monitor]
@@ -280,10 +278,12 @@ def make_callbacks(cfg: TrainConfig, out: Path, ckpt_dir: Path) -> list[Any]:
         MetricsHistory(out),
     ]
     if cfg.freeze_encoder_epochs:
+        # [train] extra: lazy (training.callbacks imports torch)
         from landcover.training.callbacks import FreezeEncoder
 
         callbacks.append(FreezeEncoder(cfg.freeze_encoder_epochs))
     if cfg.ema is not None:
+        # [train] extra: lazy (training.callbacks imports torch)
         from landcover.training.callbacks import weight_ema
 
         callbacks.append(weight_ema(cfg.ema))
@@ -311,7 +311,7 @@ def make_callbacks(cfg: TrainConfig, out: Path, ckpt_dir: Path) -> list[Any]:
 
 def make_trainer(cfg: TrainConfig, out: Path, precision: str, callbacks: list[Any]) -> Any:
     """The Lightning trainer of a run."""
-    import lightning as L
+    import lightning as L  # [train] extra: lazy
 
     return L.Trainer(
         default_root_dir=out,
@@ -345,8 +345,6 @@ def select_pairs(
     ``split.csv``; otherwise a validation split of ``cfg.data`` keeping ``cfg.groups``
     together (see :func:`split_groups`).
     """
-    from landcover.data.split import read_split, select_split, split_pairs
-
     pairs = find_pairs(data_dir(cfg)).pairs
     if not pairs:
         raise LandcoverError("no image/mask pairs found", cfg.data)
@@ -379,8 +377,6 @@ def split_groups(cfg: TrainConfig, pairs: list[Pair]) -> dict[str, str]:
         LandcoverError: naming the CSV when a ``groups`` value other than the default cannot
             be used (missing file or column, or no row naming an image of ``cfg.data``).
     """
-    from landcover.data.split import read_groups
-
     if not cfg.groups:
         return {}
     try:
@@ -396,10 +392,13 @@ def make_loaders(
     cfg: TrainConfig, schema: ClassSchema, train_pairs: list[Pair], val_pairs: list[Pair]
 ) -> tuple[Any, Any, Any]:
     """Training loader (augmented crops), validation loader (whole images) and training set."""
-    import torch
-    from torch.utils.data import DataLoader
+    import torch  # [train] extra: lazy
+    from torch.utils.data import DataLoader  # [train] extra: lazy
 
+    # [train] extra: lazy (training.augment imports torch)
     from landcover.training.augment import train_transform, val_transform
+
+    # [train] extra: lazy (training.dataset imports torch)
     from landcover.training.dataset import PairDataset, pad_collate
 
     fill = schema.fill_index
@@ -470,8 +469,10 @@ def _normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple[float, ...],
     ImageNet weights, ImageNet statistics for other ImageNet encoders); else the training data's
     statistics.
     """
-    from landcover.models.names import parse_name
+    # [train] extra: lazy (models.pretrained imports torch)
     from landcover.models.pretrained import HALF, IMAGENET_MEAN, IMAGENET_STD, preprocessing_for
+
+    # [train] extra: lazy (training.dataset imports torch)
     from landcover.training.dataset import channel_stats
 
     if cfg.normalize == "imagenet":
@@ -479,8 +480,6 @@ def _normalization(cfg: TrainConfig, train_set: Any) -> tuple[tuple[float, ...],
     if cfg.normalize == "half":
         return HALF, HALF
     if cfg.normalize == "auto" and cfg.init_checkpoint:
-        from landcover.training.finetune import read_init_checkpoint
-
         _, meta = read_init_checkpoint(cfg.init_checkpoint, cfg.model, cfg.model_kwargs)
         log.info(
             "normalisation: the checkpoint's (mean %s, std %s), which its weights expect "
@@ -519,6 +518,7 @@ def resolve_class_weights(
                 f"class_weights has {len(cw)} values but schema {schema.name!r} has {k} classes"
             )
         return [float(v) for v in cw]
+    # [train] extra: lazy (training.dataset imports torch)
     from landcover.training.dataset import class_frequencies
 
     counts = class_frequencies(train_set, k).astype(float)
@@ -534,13 +534,12 @@ def resolve_precision(precision: str) -> str:
     """``auto`` -> ``bf16-mixed`` on CUDA with bf16 or a CPU with AMX/AVX512-BF16, else 32."""
     if precision != "auto":
         return "32-true" if precision == "32" else precision
-    import torch
+    import torch  # [train] extra: lazy
 
     if torch.cuda.is_available():
         return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
     if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         return "32-true"
-    from landcover.inference.cpu import has_bf16
 
     return "bf16-mixed" if has_bf16() else "32-true"
 
@@ -551,11 +550,7 @@ def init_weights(model: Any, cfg: TrainConfig, schema: ClassSchema) -> None:
     A checkpoint of another class schema gives all but the head
     (:func:`~landcover.training.finetune.init_from_checkpoint`).
     """
-    from landcover.models.names import parse_name
-
     if cfg.init_checkpoint:
-        from landcover.training.finetune import init_from_checkpoint
-
         init_from_checkpoint(model, cfg.init_checkpoint, cfg.model, cfg.model_kwargs, schema)
         if cfg.encoder_weights:
             log.warning(
@@ -564,6 +559,7 @@ def init_weights(model: Any, cfg: TrainConfig, schema: ClassSchema) -> None:
             )
         return
     if cfg.encoder_weights:
+        # [train] extra: lazy (models.pretrained imports torch)
         from landcover.models.pretrained import load_encoder_weights
 
         _, encoder = parse_name(cfg.model)

@@ -29,6 +29,8 @@ from landcover.schema import ClassSchema
 from landcover.training.augment import train_transform
 from landcover.training.config import TrainConfig
 from landcover.training.dataset import pad_collate
+from landcover.training.finetune import read_init_checkpoint
+from landcover.training.ranks import is_rank_zero
 from landcover.training.scene_dataset import SceneWindows, labelled_points, tile_points
 
 log = logging.getLogger(__name__)
@@ -40,8 +42,6 @@ def scene_blocks(
     cfg: TrainConfig, readers: list[SceneReader], out: Path, resume: bool
 ) -> list[Block]:
     """The split's blocks: ``cfg.split``, the resumed run's, or a new split written to ``out``."""
-    from landcover.training.ranks import is_rank_zero
-
     own = out / SPLIT_NAME
     if cfg.split is not None or (resume and own.is_file()):
         blocks = read_blocks(cfg.split or own)
@@ -62,8 +62,6 @@ def training_gsd(cfg: TrainConfig, readers: list[SceneReader]) -> float:
     if cfg.gsd is not None:
         return cfg.gsd
     if cfg.init_checkpoint:
-        from landcover.training.finetune import read_init_checkpoint
-
         _, meta = read_init_checkpoint(cfg.init_checkpoint, cfg.model, cfg.model_kwargs)
         if meta.gsd_m:
             return float(meta.gsd_m)
