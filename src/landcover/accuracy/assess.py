@@ -15,12 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from rasterio.windows import Window
 
 from landcover.accuracy.estimators import AccuracyResult, StratifiedSample, estimate_accuracy
 from landcover.accuracy.points import read_points
 from landcover.accuracy.strata import StrataTable, strata_table
 from landcover.errors import InputError
+from landcover.io.masks import read_mask_labels
 from landcover.io.raster import open_raster
+from landcover.schema import get_schema
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,6 @@ def _map_index(rows: list[dict[str, str]], maps: list[Path], points: Path) -> li
 
 def _pixels_at(path: Path, cells: list[tuple[int, int]]) -> np.ndarray:
     """Values of band 1 of ``path`` at ``(row, col)`` cells, one small read each."""
-    from rasterio.windows import Window
-
     with open_raster(path) as src:
         return np.array(
             [
@@ -154,8 +155,6 @@ def _reference(row: dict[str, str], names: tuple[str, ...], points: Path) -> int
 
 def _schema(table: StrataTable, name: str | None) -> object | None:
     """The class schema of the maps (by name), or ``None`` when it is not a known one."""
-    from landcover.schema import get_schema
-
     try:
         return get_schema(name or table.legend.schema)
     except Exception:  # noqa: BLE001 - an unknown schema only means no ignored class
@@ -172,8 +171,6 @@ def _mask_references(
     schema_name: str | None,
 ) -> list[int | None]:
     """Reference classes read from mask rasters (one per map, same grid) at the points."""
-    from landcover.io.masks import read_mask_labels
-
     if len(masks) != len(table.maps):
         raise InputError(f"give one reference mask per map ({len(table.maps)}), not {len(masks)}")
     schema = _schema(table, schema_name)

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
+from rasterio.warp import transform as warp
 
 from landcover.accuracy.sampling import Point
 from landcover.accuracy.strata import StrataTable
 from landcover.errors import InputError, LandcoverIOError, require_extra
-from landcover.io.atomic import write_text_atomic
+from landcover.io.atomic import publish, reserve_temp, write_text_atomic
 from landcover.io.gpkg import write_gpkg_layer
 from landcover.io.raster import open_raster
 from landcover.io.remote import display
@@ -33,8 +35,6 @@ COLUMNS = (
 
 def point_rows(table: StrataTable, points: Sequence[Point]) -> tuple[list[dict[str, Any]], Any]:
     """One dict per point (see :data:`COLUMNS`), and the CRS shared by the maps (or ``None``)."""
-    from rasterio.warp import transform as warp
-
     rows: list[dict[str, Any]] = []
     crs_seen = set()
     for i, path in enumerate(table.maps):
@@ -76,9 +76,6 @@ def write_csv(path: Path, rows: Sequence[dict[str, Any]]) -> Path:
 def write_gpkg(path: Path, rows: Sequence[dict[str, Any]], crs: str | None) -> Path:
     """The points as a GeoPackage layer ``points`` (needs pyogrio, the ``[gis]`` extra)."""
     require_extra("pyogrio", "gis", "writing GeoPackage files")
-    import shapely
-
-    from landcover.io.atomic import publish, reserve_temp
 
     lonlat = crs == "EPSG:4326" and any(r["lon"] != "" for r in rows)
     xs = [float(r["lon"] if lonlat else r["x"]) for r in rows]
@@ -129,7 +126,7 @@ def read_points(path: str | Path) -> list[dict[str, str]]:
 
 def _read_vector(path: Path) -> list[dict[str, str]]:
     require_extra("pyogrio", "gis", "reading GeoPackage files")
-    import pyogrio.raw
+    import pyogrio.raw  # [gis] extra: lazy
 
     meta, _, _, data = pyogrio.raw.read(path, read_geometry=False)
     names = list(meta["fields"])

@@ -13,6 +13,7 @@ from typing import Any
 from landcover.accuracy.assess import Assessment
 from landcover.accuracy.estimators import Estimate
 from landcover.io.atomic import prepare_output_dir, write_text_atomic
+from landcover.viz.accuracy import plot_areas
 
 OUTPUTS = (
     "accuracy.json",
@@ -189,8 +190,6 @@ def _html_line(line: str) -> str:
 def write_report(a: Assessment, out: str | Path, overwrite: bool = False) -> list[Path]:
     """Write ``accuracy.json``, ``areas.csv``, ``error_matrix.csv``, ``areas.png``,
     ``report.md`` and ``report.html`` into the folder ``out``."""
-    from landcover.viz.accuracy import plot_areas
-
     folder = prepare_output_dir(out, OUTPUTS, overwrite)
     record = assessment_record(a)
     md = markdown(record)

@@ -9,12 +9,15 @@ recorded in ``<stem>_areas.json`` beside the map (or ``gsd_m``). Nodata pixels a
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
+from rasterio.windows import Window
 
 from landcover.errors import InputError, LandcoverIOError
 from landcover.io.ground import class_hectares, is_georeferenced, row_pixel_areas
@@ -84,9 +87,6 @@ def strips(
     map_path: Path, strata_path: Path | None, gsd_m: float | None
 ) -> Iterator[tuple[int, np.ndarray, np.ndarray, np.ndarray]]:
     """``(row0, map labels, stratum labels, m² per row)`` of each strip of a map."""
-    import rasterio
-    from rasterio.windows import Window
-
     try:
         with open_raster(map_path) as src, _maybe_open(strata_path) as st:
             if st is not None and (st.shape != src.shape or st.transform != src.transform):
@@ -108,8 +108,6 @@ def strips(
 
 def _maybe_open(path: Path | None) -> Any:
     """The open stratum raster, or a context that gives ``None``."""
-    import contextlib
-
     return contextlib.nullcontext() if path is None else open_raster(path)
 
 

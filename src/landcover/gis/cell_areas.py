@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from exactextract.raster import RasterSource
+from rasterio.windows import Window
 
 
 class GroundAreaSource(RasterSource):  # type: ignore[misc]
@@ -50,8 +51,6 @@ class GroundAreaSource(RasterSource):  # type: ignore[misc]
 
     def read_window(self, x0: int, y0: int, nx: int, ny: int) -> np.ndarray:
         """Pixel areas of a window, masked where the dataset's band 1 is nodata."""
-        from rasterio.windows import Window
-
         invalid = (
             self.ds.read_masks(1, window=Window(col_off=x0, row_off=y0, width=nx, height=ny)) == 0
         )

@@ -27,13 +27,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
 from rasterio.windows import Window
+from tqdm import tqdm
 
 from landcover.errors import InputError, LandcoverIOError
 from landcover.gis.change_codes import change_codes, change_colormap, change_dtype, change_legend
 from landcover.gis.change_output import write_change_outputs
 from landcover.gis.change_stats import ChangeResult
 from landcover.gis.grids import aligned_reader, grid_difference
+from landcover.gis.styles import write_raster_style
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.ground import class_hectares, ground_gsd, is_georeferenced, row_pixel_areas
 from landcover.io.legend import Legend, legend_from_dataset
@@ -93,7 +96,6 @@ def change_between(
         out = prepare_output_dir(out_dir, OUTPUTS, overwrite)
         tif = out / "change.tif"
         pixels, hectares = _compare(src_b, reader, legend, tif, progress)
-    from landcover.gis.styles import write_raster_style
 
     occurring = np.flatnonzero(pixels.ravel())  # codes b * K + a, row-major as the matrix
     styles = write_raster_style(tif, change_legend(legend), values=occurring.tolist())
@@ -103,8 +105,6 @@ def change_between(
 
 
 def _open(path: Path) -> Any:
-    import rasterio
-
     if not (is_remote(path) or path.is_file()):
         raise LandcoverIOError("no such file", path)
     try:
@@ -152,8 +152,6 @@ def _compare(
     src_b: Any, src_a: Any, legend: Legend, tif: Path, progress: bool
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Stream both maps block by block: write the change raster, count pixels and hectares."""
-    from tqdm import tqdm
-
     k = legend.num_classes
     geo = is_georeferenced(src_b.crs, src_b.transform)
     if not geo:

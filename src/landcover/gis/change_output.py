@@ -14,6 +14,8 @@ import numpy as np
 from landcover.gis.change_codes import change_dtype
 from landcover.gis.change_stats import QUANTITIES, ChangeResult, ChangeStats, change_stats
 from landcover.io.atomic import write_text_atomic
+from landcover.viz.change import plot_change_flows, plot_change_matrix
+from landcover.viz.figures import save_png
 
 
 def write_change_outputs(result: ChangeResult) -> tuple[Path, ...]:
@@ -22,9 +24,6 @@ def write_change_outputs(result: ChangeResult) -> tuple[Path, ...]:
     Returns:
         The files written (``matrix_ha.csv`` only for georeferenced maps).
     """
-    from landcover.viz.change import plot_change_flows, plot_change_matrix
-    from landcover.viz.figures import save_png
-
     out, names = result.out_dir, result.legend.names
     written = []
     if result.hectares is not None:

@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from rasterio.enums import Resampling
+from rasterio.vrt import WarpedVRT
+
 TOLERANCE = 1e-6  # of a pixel
 
 
@@ -62,9 +65,6 @@ def aligned_reader(src: Any, reference: Any, nodata: int) -> Any:
     Returns:
         An open :class:`rasterio.vrt.WarpedVRT`; close it after use.
     """
-    from rasterio.enums import Resampling
-    from rasterio.vrt import WarpedVRT
-
     return WarpedVRT(
         src,
         crs=reference.crs,

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import shapely
+from rasterio.warp import transform as warp
 
 from landcover.gis.strips import Grid
 from landcover.io.ground import (
@@ -66,8 +68,6 @@ class Ground:
     def to_map(self, geoms: np.ndarray) -> np.ndarray:
         """Polygons from pixel corners to map coordinates (``x = col, y = -row`` without
         georeferencing)."""
-        import shapely
-
         if not self.georeferenced:
             return shapely.transform(geoms, lambda xy: xy * np.array([1.0, -1.0]))
         t = self.grid.transform
@@ -76,8 +76,6 @@ class Ground:
 
     def area_m2(self, geoms: np.ndarray) -> np.ndarray:
         """Ground area in m² of polygons in pixel coordinates (NaN when the GSD is unknown)."""
-        import shapely
-
         if self.row_areas is None:
             return np.full(len(geoms), math.nan)
         rows = np.arange(self.grid.height + 1, dtype=np.float64)
@@ -95,8 +93,6 @@ class Ground:
             geoms: polygons in pixel coordinates.
             map_geoms: the same in map coordinates (:meth:`to_map`).
         """
-        import shapely
-
         if self._lonlat:
             return self._lonlat_perimeters(map_geoms)
         if self._factor is None:
@@ -107,9 +103,6 @@ class Ground:
 
     def _lonlat_perimeters(self, map_geoms: np.ndarray) -> np.ndarray:
         """Sum of the ellipsoidal lengths of the segments of each polygon's rings."""
-        import shapely
-        from rasterio.warp import transform as warp
-
         rings, geom_of_ring = shapely.get_rings(map_geoms, return_index=True)
         xy, ring_of = shapely.get_coordinates(rings, return_index=True)
         if not len(xy):

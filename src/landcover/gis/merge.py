@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import shapely
 
 
 @dataclass
@@ -110,8 +111,6 @@ class PieceMerger:
         return _concat(done, self._finish(finished, conf is not None))
 
     def _finish(self, roots: list[int], with_confidence: bool) -> Polygons:
-        import shapely
-
         groups = [self._groups.pop(r) for r in roots]
         roots_of = {i: self._find(i) for i in list(self._parent)}
         self._parent = {i: r for i, r in roots_of.items() if r in self._groups}

@@ -20,6 +20,10 @@ sides, and edges along strip borders stay on pixel corners, where the next strip
 from __future__ import annotations
 
 import numpy as np
+import shapely
+from rasterio import Affine
+from rasterio.features import shapes
+from shapely.geometry import shape
 
 from landcover.gis.strips import INVALID
 
@@ -35,10 +39,6 @@ def strip_pieces(labels: np.ndarray, row0: int) -> np.ndarray:
     Returns:
         Array of shapely polygons, entry ``k`` for label ``k + 1``.
     """
-    from rasterio import Affine
-    from rasterio.features import shapes
-    from shapely.geometry import shape
-
     n = int(labels.max(initial=0))
     pieces = np.empty(n, dtype=object)
     found = shapes(labels, mask=labels > 0, connectivity=4, transform=Affine.translation(0, row0))
@@ -77,8 +77,6 @@ def match_edges(
     Returns:
         The same polygons, edge-matched.
     """
-    import shapely
-
     if not len(pieces):
         return pieces
     dense = shapely.segmentize(pieces, 1.0)
@@ -110,8 +108,6 @@ def simplify_coverage(pieces: np.ndarray, tolerance_px: float) -> np.ndarray:
         tolerance_px: Visvalingam-Whyatt tolerance in pixels (triangles under its square go);
             0 leaves the pieces unchanged.
     """
-    import shapely
-
     if tolerance_px <= 0 or not len(pieces):
         return pieces
     return np.asarray(shapely.coverage_simplify(pieces, tolerance_px, simplify_boundary=False))

@@ -22,6 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio.crs
+import shapely
+from affine import Affine
+from rasterio.warp import transform_geom
 
 from landcover.errors import InputError, LandcoverIOError, require_extra
 from landcover.io.ground import row_pixel_areas
@@ -79,9 +83,7 @@ def read_regions(
         InputError: the layer holds no polygons, no features, or lacks ``field``.
     """
     require_extra("pyogrio", "gis", "reading region polygons")
-    import pyogrio
-    import rasterio.crs
-    import shapely
+    import pyogrio  # [gis] extra: lazy
 
     p = Path(path)
     if not p.exists():
@@ -114,7 +116,7 @@ def read_regions(
 
 
 def _first_layer(path: Path) -> str:
-    import pyogrio
+    import pyogrio  # [gis] extra: lazy
 
     layers = pyogrio.list_layers(path)
     return str(layers[0][0]) if len(layers) else path.stem
@@ -140,9 +142,6 @@ def to_crs(geometries: np.ndarray, src_crs: Any, dst_crs: Any) -> np.ndarray:
     Returns:
         The reprojected geometries.
     """
-    import shapely
-    from rasterio.warp import transform_geom
-
     if src_crs == dst_crs:
         return geometries
     present = np.array([g is not None and not g.is_empty for g in geometries], dtype=bool)
@@ -172,8 +171,6 @@ def ground_hectares(
     Returns:
         float64 array of hectares, one per geometry.
     """
-    import shapely
-
     geoms = np.array([shapely.Polygon() if g is None else g for g in geometries], dtype=object)
     pixel = row_pixel_areas(crs, transform, width, height, 0, 8)
     if np.ptp(pixel) == 0:
@@ -193,9 +190,6 @@ def _curved_m2(geom: Any, crs: Any, transform: Any, width: int) -> float:
     The polygon is cut into at most :data:`MAX_STRIPS` strips of whole rows; each strip's map
     area is scaled by the exact ground area per map unit² of that strip.
     """
-    import shapely
-    from affine import Affine
-
     t = transform
     xmin, ymin, xmax, ymax = geom.bounds
     top, bottom = sorted(((ymax - t.f) / t.e, (ymin - t.f) / t.e))

@@ -255,7 +255,7 @@ def add_gpkg_style(gpkg: str | Path, layer: str, qml: str, description: str = ""
     Raises:
         LandcoverIOError: the file is not a GeoPackage holding ``layer``.
     """
-    import sqlite3
+    import sqlite3  # lazy: a plain predict run does not need it (start-up time)
 
     try:
         with sqlite3.connect(gpkg) as db:

@@ -104,7 +104,7 @@ class LayerWriter:
 
 def _convert(src: Path, dst: Path, driver: str, layer: str) -> None:
     """Stream a GeoPackage layer into another format (no pyarrow needed)."""
-    import pyogrio
+    import pyogrio  # [gis] extra: lazy
 
     options: dict[str, Any] = {"RFC7946": "YES"} if driver == "GeoJSON" else {}
     with (

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 from tqdm import tqdm
 
 from landcover.errors import InputError, require_extra
@@ -275,8 +276,6 @@ def feature_columns(
         ``(wkb, columns)``: ``class_id``, ``class_name``, ``area_ha``, ``perimeter_m`` and,
         when a confidence raster was read, ``confidence`` (mean, 0-1).
     """
-    import shapely
-
     map_geoms = ground.to_map(polys.geoms)
     columns: dict[str, np.ndarray] = {
         "class_id": polys.classes.astype(np.int32),

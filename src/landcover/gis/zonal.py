@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
+import shapely
 
 from landcover.errors import InputError, LandcoverIOError, require_extra
 from landcover.gis.regions import RegionSet, ground_hectares, read_regions, to_crs
@@ -132,7 +134,6 @@ def zonal_table(
         LandcoverIOError: a file cannot be read.
     """
     require_extra("exactextract", "gis", "land cover per region")
-    import rasterio
 
     path = Path(classes_tif)
     region_set = (
@@ -172,8 +173,6 @@ def _in_raster_crs(regions: RegionSet, crs: Any) -> np.ndarray:
 
 
 def _off_raster(geoms: np.ndarray, bounds: Any) -> tuple[int, ...]:
-    import shapely
-
     extent = shapely.box(*bounds)
     return tuple(
         i for i, g in enumerate(geoms) if g is None or g.is_empty or not g.intersects(extent)
@@ -182,12 +181,12 @@ def _off_raster(geoms: np.ndarray, bounds: Any) -> tuple[int, ...]:
 
 def _class_hectares(src: Any, geoms: np.ndarray, num_classes: int, progress: bool) -> np.ndarray:
     """``(R, K)`` ground hectares of each class under each polygon (exactextract)."""
-    import shapely
-    from exactextract import exact_extract
-    from exactextract.feature import JSONFeatureSource
-    from exactextract.operation import Operation
-    from exactextract.raster import RasterioRasterSource
+    from exactextract import exact_extract  # [gis] extra: lazy
+    from exactextract.feature import JSONFeatureSource  # [gis] extra: lazy
+    from exactextract.operation import Operation  # [gis] extra: lazy
+    from exactextract.raster import RasterioRasterSource  # [gis] extra: lazy
 
+    # [gis] extra: lazy (gis.cell_areas imports exactextract)
     from landcover.gis.cell_areas import GroundAreaSource
 
     out = np.zeros((len(geoms), num_classes), dtype=np.float64)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
 
 from landcover.errors import InputError, require_extra
 from landcover.gis.zonal import ZonalResult
@@ -80,8 +81,6 @@ def _fmt(value: Any) -> Any:
 
 def write_zonal_gpkg(results: Sequence[ZonalResult], out: Path) -> None:
     """Write one GeoPackage layer per result: the polygons with the table joined."""
-    import shapely
-
     with atomic_path(out) as tmp:
         tmp.unlink()  # GDAL creates the GeoPackage itself
         used: set[str] = set()

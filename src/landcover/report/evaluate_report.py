@@ -31,6 +31,7 @@ from landcover.report.html import (
     url,
 )
 from landcover.report.svg import Bar, bar_chart
+from landcover.schema import BUILTIN_SCHEMAS
 
 PAGE = "index.html"
 GALLERIES = {
@@ -67,8 +68,6 @@ def write_evaluation_report(report_dir: str | Path, *, overwrite: bool = False) 
 
 def class_colors(schema: str | None) -> dict[str, Sequence[int]]:
     """Class colours of a built-in schema by class name (none for other schemas)."""
-    from landcover.schema import BUILTIN_SCHEMAS
-
     s = BUILTIN_SCHEMAS.get(schema or "")
     return {} if s is None else dict(zip(s.classes, s.colors, strict=True))
 

@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
+from rasterio.windows import Window
 
 from landcover.errors import LandcoverError
 from landcover.inference.writers import atomic_save, write_color_png
-from landcover.io.raster import open_raster
+from landcover.io.raster import RasterReader, open_raster
 from landcover.report.scenes import Grid, SceneFiles
 
 log = logging.getLogger(__name__)
@@ -40,8 +42,6 @@ def preview_shape(height: int, width: int, step: int) -> tuple[int, int]:
 
 def read_band_decimated(path: Path, step: int, band: int = 1) -> np.ndarray:
     """Every ``step``-th pixel (rows and columns, from 0) of one band, read strip by strip."""
-    from rasterio.windows import Window
-
     with open_raster(path) as src:
         strip = step * max(1, STRIP_ROWS // step)
         parts = [
@@ -62,8 +62,6 @@ def class_layer(files: SceneFiles, grid: Grid, out_png: Path) -> tuple[np.ndarra
     ``<stem>_color.png`` when it is a palette PNG on the preview grid; otherwise ``out_png`` is
     written from the class raster in the legend's colours.
     """
-    from PIL import Image
-
     step = preview_step(grid.height, grid.width)
     shape = preview_shape(grid.height, grid.width, step)
     color = files.sibling("_color.png")
@@ -93,10 +91,6 @@ def image_preview(
 ) -> np.ndarray | None:
     """A ``(h, w, 3)`` preview of the scene's input image on the preview grid, or ``None``
     when the image is gone, unreadable or no longer the size of the class raster."""
-    from rasterio.windows import Window
-
-    from landcover.io.raster import RasterReader
-
     path = _input_image(areas, run_dir)
     if path is None:
         return None
@@ -120,8 +114,6 @@ def image_preview(
 
 def write_jpeg(path: Path, rgb: np.ndarray, quality: int = 85) -> Path:
     """Write an RGB array as a JPEG, atomically."""
-    from PIL import Image
-
     im = Image.fromarray(np.ascontiguousarray(rgb, dtype=np.uint8))
     return atomic_save(path, lambda tmp: im.save(tmp, format="JPEG", quality=quality))
 
@@ -147,8 +139,6 @@ def write_doubt_png(
 ) -> Path:
     """An RGBA PNG that is the more opaque the less confident the model (clear where the label
     is no class: nodata)."""
-    from PIL import Image
-
     rgba = np.zeros((*confidence.shape, 4), dtype=np.uint8)
     rgba[..., :3] = DOUBT_RGB
     rgba[..., 3] = np.where(labels >= num_classes, 0, 255 - confidence)

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import shapely
+from rasterio.crs import CRS
+from rasterio.warp import transform_geom
 
 from landcover.io.legend import Legend
 from landcover.report.scenes import Grid
@@ -40,7 +43,7 @@ def read_polygons(path: Path | None, grid: Grid) -> dict[str, Any] | None:
     if importlib.util.find_spec("pyogrio") is None:
         log.warning("%s: polygons not shown: install pyogrio: pip install 'landcover[gis]'", path)
         return None
-    import pyogrio.raw
+    import pyogrio.raw  # [gis] extra: lazy
 
     try:
         layers = [str(n) for n, _ in pyogrio.list_layers(path) if n != "layer_styles"]
@@ -66,8 +69,6 @@ def read_polygons(path: Path | None, grid: Grid) -> dict[str, Any] | None:
 
 def _to_scene_frame(wkb: Any, crs: str | None, grid: Grid) -> list[dict[str, Any] | None]:
     """Geometries as GeoJSON mappings in the viewer's coordinates, rounded to a sensible unit."""
-    import shapely
-
     geoms = shapely.from_wkb(wkb)
     if not grid.georeferenced:
         geoms = shapely.transform(geoms, lambda xy: xy * np.array([1.0, -1.0]))
@@ -81,10 +82,6 @@ def _to_scene_frame(wkb: Any, crs: str | None, grid: Grid) -> list[dict[str, Any
 
 def _reproject(geoms: np.ndarray, crs: str | None, grid: Grid) -> np.ndarray:
     """``geoms`` taken from ``crs`` to the class raster's CRS when they differ."""
-    import shapely
-    from rasterio.crs import CRS
-    from rasterio.warp import transform_geom
-
     if not crs or CRS.from_user_input(crs) == grid.crs:
         return geoms
     keep = [i for i, g in enumerate(geoms) if g is not None]

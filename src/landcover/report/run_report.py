@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from landcover import __version__
+from landcover.batch.records import read_run
 from landcover.errors import InputError, LandcoverIOError
 from landcover.io.atomic import prepare_output_file, write_text_atomic
 from landcover.report.assets import copy_static, write_js_assignment
@@ -64,8 +67,6 @@ def write_run_report(
         LandcoverError: when ``index.html`` exists and ``overwrite`` is false, or a file
             cannot be read or written.
     """
-    from tqdm import tqdm
-
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise InputError("no such folder", run_dir)
@@ -85,8 +86,6 @@ def write_run_report(
 
 def recorded_model(run_dir: Path) -> str | None:
     """``file (precision)`` of the model a resumable ``predict`` run recorded, if any."""
-    from landcover.batch.records import read_run
-
     run = read_run(run_dir)
     fp = run.get("fingerprint", {}) if run else {}
     name, precision = fp.get("model_file"), fp.get("options", {}).get("precision")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import rasterio
+
 from landcover.errors import InputError, LandcoverIOError
 from landcover.io.ground import is_georeferenced
 from landcover.io.legend import Legend, legend_from_dataset
@@ -79,8 +81,6 @@ def read_grid(path: Path) -> Grid:
     Raises:
         LandcoverIOError: when the file is not a readable raster.
     """
-    import rasterio
-
     try:
         with open_raster(path) as src:
             legend = legend_from_dataset(src)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from landcover.viz.figures import new_figure, save_png
 
 
@@ -15,8 +17,6 @@ def plot_areas(record: dict[str, Any], path: str | Path) -> Path:
         record: :func:`landcover.accuracy.report.assessment_record`.
         path: the PNG to write (atomically).
     """
-    import numpy as np
-
     classes = record["classes"]
     names = [c["name"] for c in classes]
     mapped = np.array([c["mapped_ha"] for c in classes], float)

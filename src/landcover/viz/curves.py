@@ -23,9 +23,9 @@ def plot_curves(rows: Sequence[dict[str, Any]], path: str | Path) -> Path:
         ``path``.
     """
     # A bare Figure on its own Agg canvas: no pyplot, so a notebook's backend and open
-    # figures are left alone.
+    # figures are left alone. matplotlib (~0.3 s) loads only when a figure is drawn.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # matplotlib (~0.3 s) loads only when a figure is drawn
 
     fig = Figure(figsize=(13, 3.6), layout="constrained")
     FigureCanvasAgg(fig)

@@ -10,8 +10,9 @@ from landcover.io.atomic import atomic_path
 
 def new_figure(width: float, height: float) -> Any:
     """A white matplotlib ``Figure`` on the Agg canvas (no pyplot, no display)."""
+    # matplotlib (~0.3 s) loads only when a figure is drawn
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # matplotlib (~0.3 s) loads only when a figure is drawn
 
     fig = Figure(figsize=(width, height), facecolor="white")
     FigureCanvasAgg(fig)

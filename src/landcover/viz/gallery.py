@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from landcover.inference.writers import overlay as blend
 from landcover.schema import ClassSchema
 
 if TYPE_CHECKING:
@@ -16,8 +17,6 @@ def overlay(
     image: np.ndarray, labels: np.ndarray, schema: ClassSchema, alpha: float = 0.5
 ) -> np.ndarray:
     """Class colours of ``schema`` blended over an RGB image (labels outside it unpainted)."""
-    from landcover.inference.writers import overlay as blend
-
     return blend(image, labels, schema.palette, alpha)
 
 
@@ -44,7 +43,9 @@ def plot_comparison(
     Returns:
         A matplotlib figure (not attached to pyplot).
     """
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # matplotlib (~0.3 s) loads only when a figure is drawn
+
+    # matplotlib (~0.3 s) loads only when a figure is drawn
     from matplotlib.patches import Patch, Rectangle
 
     fig = Figure(figsize=(13, 4.9))
