@@ -12,6 +12,7 @@ so that library users can catch either::
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 
@@ -64,8 +65,6 @@ class MissingDependencyError(LandcoverError, ImportError):  # type: ignore[misc]
 
 def require_torch() -> None:
     """Raise a clear error if PyTorch (the ``[train]`` extra) is not installed."""
-    import importlib.util
-
     if importlib.util.find_spec("torch") is None:
         raise MissingDependencyError(
             "this command needs PyTorch; install it with: pip install 'landcover[train]'"
@@ -80,8 +79,6 @@ def require_extra(module: str, extra: str, purpose: str) -> None:
         extra: the landcover extra that provides it, e.g. ``"gis"``.
         purpose: what needs it, e.g. ``"writing GeoPackage files"``.
     """
-    import importlib.util
-
     if importlib.util.find_spec(module) is None:
         raise MissingDependencyError(
             f"{purpose} needs {module}; install it with: pip install 'landcover[{extra}]'"

@@ -61,7 +61,7 @@ def _count_colors(pixels: np.ndarray) -> dict[RGB, int]:
 
 def default_palette(n: int) -> tuple[RGB, ...]:
     """``n`` distinct colours: :data:`TAB20`, then a golden-ratio walk round the hue circle."""
-    import colorsys
+    import colorsys  # lazy: a plain predict run does not need it (start-up time)
 
     out: list[RGB] = []
     i = 0
@@ -453,7 +453,7 @@ def get_schema(name_or_path: str | Path | ClassSchema) -> ClassSchema:
         raise LandcoverError(
             f"unknown schema {key!r}: use one of {sorted(BUILTIN_SCHEMAS)} or a YAML file"
         )
-    import yaml
+    import yaml  # lazy: a plain predict run does not need it (start-up time)
 
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import rasterio
+
 from landcover.errors import InputError, LandcoverIOError
 from landcover.gis.styles import raster_qml
 from landcover.io.atomic import prepare_output_file, write_text_atomic
@@ -123,8 +125,6 @@ def build_vrt(
 
 def _describe(path: Path) -> _Source | None:
     """The facts of one class raster, or ``None`` (with a warning) when it cannot be placed."""
-    import rasterio
-
     try:
         with open_raster(path) as src:
             t = src.transform

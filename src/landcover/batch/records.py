@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from landcover import __version__
 from landcover.errors import InputError
 from landcover.io.atomic import TEMP_SUFFIX, prepare_output_dir, write_text_atomic
 
@@ -36,8 +37,6 @@ def file_sha256(path: str | Path) -> str:
 
 def fingerprint(model_file: str | Path | None, options: dict[str, Any]) -> dict[str, Any]:
     """What decides a run's outputs: the model file's hash, the options, the version."""
-    from landcover import __version__
-
     return {
         "model_file": None if model_file is None else Path(model_file).name,
         "model_sha256": None if model_file is None else file_sha256(model_file),

@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import rasterio
+
 from landcover.batch.cog import COG_MEDIA_TYPE, GEOTIFF_MEDIA_TYPE
 from landcover.batch.mosaic import find_class_rasters
 from landcover.errors import InputError, LandcoverIOError
@@ -188,8 +190,6 @@ def write_stac(
 
 
 def _item_or_none(scene: SceneInfo, folder: Path, legend: Legend | None) -> dict[str, Any] | None:
-    import rasterio
-
     try:
         with open_raster(scene.classes) as src:
             if src.crs is None:
@@ -260,6 +260,7 @@ def wgs84_outline(crs: Any, transform: Any, width: int, height: int) -> dict[str
     Each edge is sampled at :data:`EDGE_POINTS` points before the transformation, so that the
     outline of a projected raster follows its curved edges.
     """
+    # lazy: a plain predict run does not need it (start-up time)
     from rasterio.warp import transform_geom
 
     n = EDGE_POINTS

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from rasterio.windows import Window
+from tqdm import tqdm
 
 from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError, LandcoverIOError
@@ -40,14 +42,17 @@ from landcover.evaluation.report import (
     write_per_image_csv,
 )
 from landcover.evaluation.samples import Sample, TopN, make_sample
-from landcover.inference.engine import labels_and_confidence
+from landcover.inference.engine import labels_and_confidence, predict_array
 from landcover.inference.gsd import estimate_gsd_array
 from landcover.inference.predictor import Predictor
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.bands import BandSpec
 from landcover.io.masks import far_from_palette as far_from_palette
 from landcover.io.masks import read_mask_labels
+from landcover.io.raster import RasterReader
 from landcover.schema import ClassSchema, EncodedMask
+from landcover.viz.confusion import plot_confusion
+from landcover.viz.gallery import plot_comparison
 
 log = logging.getLogger(__name__)
 
@@ -136,10 +141,6 @@ def read_truth(
         LandcoverError: for unreadable files, a mask in another schema's colours or format, or
             a mask whose size differs from its image's.
     """
-    from rasterio.windows import Window
-
-    from landcover.io.raster import RasterReader
-
     try:
         with RasterReader(pair.image, bands=bands) as reader:
             info = reader.info
@@ -179,8 +180,6 @@ def _log_off_palette(path: Path, enc: EncodedMask, schema: ClassSchema) -> None:
 
 
 def _default_predict() -> PredictFn:
-    from landcover.inference.engine import predict_array
-
     return predict_array
 
 
@@ -228,8 +227,6 @@ def evaluate_pairs(
         LandcoverError: for an empty pair list, a schema mismatch, an unusable report folder,
             or when no pair at all could be evaluated.
     """
-    from tqdm import tqdm
-
     schema = schema or predictor.meta.schema
     mapping = match_classes(predictor.meta.schema, schema, model_name)
     if not pairs:
@@ -383,9 +380,6 @@ def _write_report(
     gsd_m: float | str | None,
     galleries: dict[str, list[Sample]],
 ) -> None:
-    from landcover.viz.confusion import plot_confusion
-    from landcover.viz.gallery import plot_comparison
-
     out, schema = result.out, result.schema
     write_confusion_csv(out / "confusion.csv", result.confusion, schema)
     write_per_image_csv(out / "per_image.csv", result.images)

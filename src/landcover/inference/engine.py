@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
+from PIL import Image
 from rasterio.windows import Window
 
 from landcover.data.tiling import grid
@@ -58,8 +59,6 @@ def normalise(image: np.ndarray, meta: ModelMeta) -> np.ndarray:
 def resize_image(image: np.ndarray, height: int, width: int) -> np.ndarray:
     """Resize ``(H, W, C)`` uint8 with Pillow (bilinear with area support when shrinking);
     other than 3 bands, band by band (Pillow would read a fourth band as alpha)."""
-    from PIL import Image
-
     if image.shape[:2] == (height, width):
         return image
     size, how = (width, height), Image.Resampling.BILINEAR

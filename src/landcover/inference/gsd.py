@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from rasterio.windows import Window
 
+from landcover.data.pairs import tiles_row
 from landcover.errors import LandcoverError
 
 log = logging.getLogger(__name__)
@@ -81,7 +82,6 @@ def known_gsd(path: Path, georef_gsd: float | None, given: float | None) -> Gsd:
         return Gsd(float(given), "given")
     if georef_gsd is not None:
         return Gsd(float(georef_gsd), "georeferencing")
-    from landcover.data.pairs import tiles_row
 
     try:
         row = tiles_row(path)

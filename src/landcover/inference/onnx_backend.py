@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 
 from landcover.errors import LandcoverError, LandcoverIOError
 from landcover.inference.onnx_meta import meta_from_metadata
@@ -24,8 +25,6 @@ class OnnxPredictor:
     """
 
     def __init__(self, path: str | Path, threads: int | None = None) -> None:
-        import onnxruntime as ort
-
         self.path = Path(path)
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL

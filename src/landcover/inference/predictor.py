@@ -11,7 +11,10 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR, list_models, runtime_model_path
 from landcover.errors import InputError, LandcoverError
+from landcover.inference.cpu import default_precision
+from landcover.inference.onnx_backend import OnnxPredictor
 from landcover.models.meta import ModelMeta
 
 BACKENDS = ("auto", "onnx", "torch")
@@ -98,13 +101,12 @@ def load_predictor(
                 f"--precision {precision}: an ONNX file runs in the precision it was exported in",
                 path,
             )
-        from landcover.inference.onnx_backend import OnnxPredictor
-
         return OnnxPredictor(path, threads=threads)
     if suffix == ".onnx":
         raise LandcoverError("the torch backend needs a checkpoint, not an ONNX file", path)
     if precision == "int8":
         raise LandcoverError("--precision int8 is for ONNX models; checkpoints run fp32 or bf16")
+    # [train] extra: lazy (torch_backend imports torch)
     from landcover.inference.torch_backend import TorchPredictor
 
     return TorchPredictor.from_checkpoint(path, threads=threads, precision=precision or "fp32")
@@ -116,8 +118,6 @@ def _bundled_name(model: str | Path | None) -> str | None:
     An existing file wins over a bundled name. A string that is not a file, has no model-file
     suffix and no folder part is taken as a mistyped name.
     """
-    from landcover.bundled import DEFAULT_MODEL, list_models
-
     if model is None:
         return DEFAULT_MODEL
     if not isinstance(model, str) or Path(model).exists():
@@ -136,8 +136,6 @@ def _bundled_name(model: str | Path | None) -> str | None:
 
 def _bundled_weights(name: str) -> Path:
     """The torch weights (``.pt``) of bundled model ``name``, else its ``.onnx`` file."""
-    from landcover.bundled import WEIGHTS_DIR
-
     weights = WEIGHTS_DIR / f"{name}.pt"
     return weights if weights.is_file() else WEIGHTS_DIR / f"{name}.onnx"
 
@@ -156,10 +154,6 @@ def _backend_for(path: Path) -> str:
 
 def _bundled(precision: str | None, threads: int | None, name: str) -> Predictor:
     """Bundled model ``name`` in ``precision`` (default: the CPU's best, see ``inference.cpu``)."""
-    from landcover.bundled import runtime_model_path
-    from landcover.inference.cpu import default_precision
-    from landcover.inference.onnx_backend import OnnxPredictor
-
     if precision == "bf16":
         raise LandcoverError("--precision bf16 is for checkpoints; the bundled model is int8/fp32")
     chosen = default_precision() if precision in (None, "auto") else precision

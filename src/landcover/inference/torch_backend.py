@@ -36,7 +36,7 @@ class TorchPredictor:
         device: str = "cpu",
         path: Path | None = None,
     ) -> None:
-        import torch
+        import torch  # [train] extra: lazy
 
         self.meta = meta
         self.path = path
@@ -54,8 +54,9 @@ class TorchPredictor:
     ) -> TorchPredictor:
         """Load a checkpoint written by ``landcover train`` or ``save_weights``."""
         require_torch()
-        import torch
+        import torch  # [train] extra: lazy
 
+        # [train] extra: lazy (models.checkpoint imports torch)
         from landcover.models.checkpoint import load_checkpoint
 
         if threads:
@@ -65,7 +66,7 @@ class TorchPredictor:
 
     def predict_batch(self, x: np.ndarray) -> np.ndarray:
         """Map ``(N, C, S, S)`` float32 normalised input to ``(N, K, S, S)`` probabilities."""
-        import torch
+        import torch  # [train] extra: lazy
 
         t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)).to(self.device)
         with torch.inference_mode():

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 from landcover.io.atomic import atomic_path
 from landcover.io.raster import NODATA_LABEL
@@ -25,8 +26,6 @@ def atomic_save(path: str | Path, save: Callable[[Path], object]) -> Path:
 
 def _palette_image(labels: np.ndarray, palette: np.ndarray) -> Any:
     """Class indices as a Pillow palette ("P") image in the class colours."""
-    from PIL import Image
-
     pal = np.zeros((256, 3), dtype=np.uint8)
     pal[: len(palette)] = palette
     data = np.ascontiguousarray(labels, dtype=np.uint8)
@@ -50,8 +49,6 @@ def write_color_png(path: str | Path, labels: np.ndarray, palette: np.ndarray) -
 def overlay(image: np.ndarray, labels: np.ndarray, palette: np.ndarray, alpha: float) -> np.ndarray:
     """Blend class colours over ``image`` with opacity ``alpha``; pixels whose label is no class
     (nodata, 255) show the image. The one overlay: ``predict`` writes it, galleries draw it."""
-    from PIL import Image
-
     base = Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8))
     colors = _palette_image(labels, palette).convert("RGB")
     out = Image.blend(base, colors, float(np.clip(alpha, 0.0, 1.0)))
@@ -70,7 +67,5 @@ def write_overlay_jpg(
     quality: int = 85,
 ) -> Path:
     """Write the image with the class map blended over it as a JPEG."""
-    from PIL import Image
-
     im = Image.fromarray(overlay(image, labels, palette, alpha))
     return atomic_save(path, lambda tmp: im.save(tmp, format="JPEG", quality=quality))

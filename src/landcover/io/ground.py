@@ -161,6 +161,7 @@ def uses_lonlat(crs: Any) -> bool:
 
 def _lonlat(crs: Any, transform: Any, cols: np.ndarray, rows: np.ndarray) -> Vectors:
     """Longitudes and latitudes (WGS84 degrees) of fractional pixel positions."""
+    # lazy: a plain predict run does not need it (start-up time)
     from rasterio.warp import transform as warp
 
     t = transform

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import rasterio
 
 from landcover.errors import LandcoverIOError
 from landcover.io.raster import open_raster
@@ -83,8 +84,6 @@ def legend_from_dataset(src: Any) -> Legend:
 
 def read_legend(path: str | Path) -> Legend:
     """The legend of the class raster at ``path`` (see :func:`legend_from_dataset`)."""
-    import rasterio
-
     try:
         with open_raster(path) as src:
             return legend_from_dataset(src)

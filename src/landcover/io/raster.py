@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import rasterio
+from rasterio.enums import Resampling
 from rasterio.errors import NotGeoreferencedWarning
 from rasterio.windows import Window
 
@@ -261,9 +262,6 @@ class RasterWriter:
 
     def _build_overviews(self, resampling: str) -> None:
         """Internal overviews, best effort: a failure leaves the raster without, warned of."""
-        import rasterio
-        from rasterio.enums import Resampling
-
         factors = overview_factors(self._dst.width, self._dst.height)
         try:
             if factors:
