@@ -95,8 +95,9 @@ def test_unknown_name_lists_the_bundled_models(tmp_path: Path, monkeypatch) -> N
     assert "\n" not in text and "unknown model 'deepglobe-fpn-lite9'" in text
     assert DEFAULT_MODEL in text
     # a path-like name keeps the file error
-    with pytest.raises(landcover.LandcoverError, match="no such model file"):
+    with pytest.raises(landcover.LandcoverIOError, match="no such model file") as e_file:
         landcover.load_predictor("runs/best.ckpt")
+    assert isinstance(e_file.value, OSError) and e_file.value.filename == "runs/best.ckpt"
     # an existing file wins over a bundled name
     (tmp_path / DEFAULT_MODEL).write_bytes(b"")
     with pytest.raises(landcover.LandcoverError, match="unknown model file type"):

@@ -99,5 +99,5 @@ def sample_scene() -> Path:
 def sample_mask() -> Path:
     """The sample scene's DeepGlobe mask (RGB-coded, ``deepglobe`` schema, same 1224x1224 grid)."""
     if not SAMPLE_MASK.is_file():
-        raise LandcoverError("the sample mask is missing from this installation", SAMPLE_MASK)
+        raise LandcoverIOError("the sample mask is missing from this installation", SAMPLE_MASK)
     return SAMPLE_MASK

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from landcover.errors import InputError, LandcoverError
+from landcover.errors import InputError, LandcoverError, LandcoverIOError
 from landcover.report import layers, write_report, write_run_report
 from landcover.report.assets import ASSETS_DIR
 from landcover.report.html import url
@@ -171,8 +171,10 @@ def test_refusals(run: Path, tmp_path: Path) -> None:
     empty.mkdir()
     with pytest.raises(InputError, match="not a 'landcover predict' output folder"):
         write_run_report(empty)
-    with pytest.raises(InputError, match="no such folder"):
-        write_run_report(tmp_path / "missing")
+    gone = tmp_path / "missing"
+    with pytest.raises(LandcoverIOError, match="no such folder") as missing:
+        write_run_report(gone)
+    assert isinstance(missing.value, OSError) and missing.value.filename == str(gone)
 
 
 def test_scenes_of_an_earlier_run_in_the_folder_are_left_out(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import glob
 from collections.abc import Sequence
 from pathlib import Path
 
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
 from landcover.inference.gsd import Gsd, estimate_scene_gsd, known_gsd
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.pictures import IMAGE_SUFFIXES
@@ -62,7 +62,7 @@ def expand_inputs(inputs: Sequence[str | Path]) -> list[Path]:
                 raise LandcoverError("folder holds no images (.jpg, .png, .tif)", p)
             files.extend(found)
         elif not p.exists():
-            raise LandcoverError("no such file or folder", p)
+            raise LandcoverIOError("no such file or folder", p)
         else:
             files.append(p)
     return files

@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from landcover.bundled import DEFAULT_MODEL, WEIGHTS_DIR, list_models, runtime_model_path
-from landcover.errors import InputError, LandcoverError
+from landcover.errors import InputError, LandcoverError, LandcoverIOError
 from landcover.inference.cpu import default_precision
 from landcover.inference.onnx_backend import OnnxPredictor
 from landcover.models.meta import ModelMeta
@@ -87,7 +87,7 @@ def load_predictor(
         return _bundled(precision, threads, name)
     path = _bundled_weights(name) if name is not None else Path(str(model))
     if not path.exists():
-        raise LandcoverError("no such model file", path)
+        raise LandcoverIOError("no such model file", path)
     if path.is_dir():
         raise LandcoverError("is a folder, not a model file", path)
     suffix = path.suffix.lower()

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from landcover import __version__
 from landcover.batch.records import read_run
-from landcover.errors import InputError, LandcoverIOError
+from landcover.errors import LandcoverIOError
 from landcover.io.atomic import prepare_output_file, write_text_atomic
 from landcover.report.assets import copy_static, write_js_assignment
 from landcover.report.html import (
@@ -69,7 +69,7 @@ def write_run_report(
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise InputError("no such folder", run_dir)
+        raise LandcoverIOError("no such folder", run_dir)
     files = run_scenes(run_dir)
     page = prepare_output_file(run_dir / PAGE, "the report page", overwrite)
     assets = copy_static(run_dir)
