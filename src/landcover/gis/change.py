@@ -170,7 +170,7 @@ def _compare(
             code = _block_codes(src_b, src_a, w, k)
             writer.write(code, w)
             pixels += np.bincount(np.minimum(code, k * k).ravel(), minlength=k * k + 1)
-            hectares += class_hectares(code, rows[w.toslices()[0]], k * k)
+            hectares += class_hectares(code, rows[w.row_off : w.row_off + w.height], k * k)
     except BaseException:
         writer.abort()
         raise
