@@ -27,6 +27,10 @@ WEIGHT_FLOOR = 0.05
 MAX_BATCH_PIXELS = 1 << 19  # activations grow with pixels per call (~0.4 GB per MP)
 GSD_TOLERANCE = 0.02
 COARSE_LIMIT = 2.0  # inputs coarser than this many model pixels are not upsampled
+#: On a graph that takes any size, an image up to this many tiles a side is one window of its
+#: own size (rounded up to 32): a 2448² tile at an estimated 0.55 m (1118 px at the model's
+#: GSD) costs one 1120² window instead of four 1024² windows.
+OWN_WINDOW_TILES = 1.25
 
 
 def model_scale(gsd_m: float | None, model_gsd_m: float | None) -> float:
@@ -153,9 +157,10 @@ def predict_model_grid(
     meta = predictor.meta
     size = meta.tile_size
     height, width = image.shape[:2]
-    # On a graph that takes any size, a small image costs its own pixels: one window of its
-    # size rounded up to 32, instead of padding to the tile.
-    own = predictor.flexible and height <= size and width <= size
+    # On a graph that takes any size, an image up to OWN_WINDOW_TILES tiles costs its own
+    # pixels: one window of its size rounded up to 32, instead of padding or four windows.
+    limit = size * OWN_WINDOW_TILES
+    own = predictor.flexible and height <= limit and width <= limit
     image = pad_to_tile(image, (_ceil32(height), _ceil32(width)) if own else size)
     x = normalise(image, meta)
     ph, pw = image.shape[:2]
