@@ -167,7 +167,7 @@ def test_doubt_on_a_wide_interval_or_outside_the_trusted_range(tmp_path: Path) -
     model = _mean_model(tmp_path / "mean.onnx")  # no metadata: the default trusted range
     assert trusted_range(model) == TRUSTED == (0.07, 15.0)
     assert doubt(Gsd(1.0, "estimated", (0.75, 1.45)), model) is None
-    assert doubt(Gsd(1.0, "estimated", (0.7, 1.45)), model) == ("its crops disagree by 2.1x")
+    assert doubt(Gsd(1.0, "estimated", (0.7, 1.45)), model) == "its interval spans 2.1x"
     assert doubt(Gsd(40.0, "estimated", (35.0, 45.0)), model) == (
         "outside the range the estimator is trusted in (0.07-15 m)"
     )
@@ -189,8 +189,8 @@ def test_a_doubtful_estimate_warns_naming_the_file(monkeypatch, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="landcover.inference.gsd"):
         assert estimate_scene_gsd("in/scene.png", lambda w: None, 10, 10) is wide
     assert caplog.messages == [
-        "in/scene.png: GSD estimated from the pixels as 2 m (estimated, 1-4 m), but its crops "
-        "disagree by 4x; give --gsd for a reliable map and hectares"
+        "in/scene.png: GSD estimated from the pixels as 2 m (estimated, 1-4 m), but its interval "
+        "spans 4x; give --gsd for a reliable map and hectares"
     ]
     caplog.clear()
     narrow = Gsd(2.0, "estimated", (1.8, 2.2))

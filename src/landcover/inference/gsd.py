@@ -217,7 +217,7 @@ def doubt(gsd: Gsd, model: Path = ESTIMATOR, shape: tuple[int, int] | None = Non
         return None
     low, high = gsd.interval
     if high > WIDE * low:
-        return f"its crops disagree by {high / low:.2g}x"  # the interval is in the GSD text
+        return f"its interval spans {high / low:.2g}x"  # the interval is in the GSD text
     if shape is not None and shape[0] * shape[1] < MIN_CROPS * CROP * CROP:
         return f"its {shape[1]}x{shape[0]} px are too few to tell (its crops overlap)"
     lo, hi = trusted_range(model)
