@@ -43,6 +43,11 @@ def test_the_step_is_the_coarsest_overview_still_finer_than_the_model(tmp_path: 
         assert reader.reduction(0.5 / 1.2) == 2  # x4 would be 2 m: coarser than 1.2 m
         assert reader.reduction(0.5 / 2.0) == 4  # exactly the model's pixels
         assert reader.reduction(0.5 / 0.9) == 1 and reader.reduction(1.0) == 1
+        for step, level in ((2, 0), (4, 1)):  # GDAL reads the overview of that factor as it is
+            rgb, valid = reader.read(Window(0, 0, 1024, 1024), step)
+            with rasterio.open(cog, overview_level=level) as ovr:
+                assert np.array_equal(rgb, np.moveaxis(ovr.read(), 0, -1))
+            assert valid.shape == (1024, 1024) and valid.all()
     Image.fromarray(coded_image(64, 48)).save(tmp_path / "p.jpg")
     Image.fromarray(coded_image(64, 48)).save(tmp_path / "p.png")
     with RasterReader(tmp_path / "p.jpg") as jpg, RasterReader(tmp_path / "p.png") as png:
