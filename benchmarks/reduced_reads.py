@@ -7,7 +7,8 @@ that is one block (:class:`~landcover.io.raster.RasterReader` then
 
 - (a) the JPEG decoded whole (the read before reduced reads);
 - (b) the JPEG decoded at 1/2 (``Image.draft``: 1224 x 1224), what ``predict`` reads now;
-- (c) the same pixels as a COG (DEFLATE, AVERAGE overviews) read through its x2 overview.
+- (c) the same pixels as a COG (DEFLATE, AVERAGE overviews) read through its x2 overview;
+- (d) the same with NEAREST overviews (``gdaladdo``'s default: every other pixel).
 
 Both are then resized to the same 1024-px model grid. Scores are against the full-resolution
 masks, one confusion matrix per row, 6 classes (``unknown`` left out); "agree" is the share of
@@ -39,17 +40,22 @@ from landcover.io.windows import Window
 
 FULLRES = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "deepglobe" / "fullres"
 GSD = 0.5
-ROWS = {"a": "JPEG, full decode", "b": "JPEG, 1/2 decode", "c": "COG, x2 overview"}
+ROWS = {
+    "a": "JPEG, full decode",
+    "b": "JPEG, 1/2 decode",
+    "c": "COG, x2 AVERAGE overview",
+    "d": "COG, x2 NEAREST overview",
+}
 
 
-def write_cog(tile: Path, folder: Path) -> Path:
-    """The tile's pixels as a lossless 0.5 m COG with AVERAGE overviews."""
+def write_cog(tile: Path, folder: Path, resampling: str) -> Path:
+    """The tile's pixels as a lossless 0.5 m COG with overviews by ``resampling``."""
     rgb = np.moveaxis(np.asarray(Image.open(tile).convert("RGB")), -1, 0)
-    path = folder / f"{tile.stem}.tif"
+    path = folder / f"{tile.stem}_{resampling}.tif"
     profile = {
         "driver": "COG", "width": rgb.shape[2], "height": rgb.shape[1], "count": 3,
         "dtype": "uint8", "crs": "EPSG:32633", "compress": "DEFLATE", "blocksize": 512,
-        "overview_resampling": "average", "transform": Affine(GSD, 0, 5e5, 0, -GSD, 4e6),
+        "overview_resampling": resampling, "transform": Affine(GSD, 0, 5e5, 0, -GSD, 4e6),
     }  # fmt: skip
     with rasterio.open(path, "w", **profile) as dst:
         dst.write(rgb)
@@ -69,7 +75,7 @@ def map_tile(predictor: Predictor, path: Path, reduced: bool) -> tuple[np.ndarra
     return mapped.labels(), read, time.perf_counter() - start
 
 
-def run(precision: str, repeat: int, cogs: dict[Path, Path]) -> None:
+def run(precision: str, repeat: int, cogs: dict[Path, dict[str, Path]]) -> None:
     """One table for one precision."""
     predictor = load_predictor(None, precision=precision)
     schema = predictor.meta.schema
@@ -82,7 +88,7 @@ def run(precision: str, repeat: int, cogs: dict[Path, Path]) -> None:
         truth = read_mask_labels(mask, schema).labels
         base = None
         for m in ROWS:
-            path, reduced = (tile, m == "b") if m != "c" else (cog, True)
+            path, reduced = (tile, m == "b") if m in "ab" else (cog[m], True)
             best = None
             for _ in range(repeat):
                 labels, read, total = map_tile(predictor, path, reduced)
@@ -111,7 +117,10 @@ def main() -> None:
     if not tiles:
         raise SystemExit(f"no DeepGlobe tiles in {FULLRES}")
     with tempfile.TemporaryDirectory() as tmp:
-        cogs = {t: write_cog(t, Path(tmp)) for t in tiles}
+        cogs = {
+            t: {m: write_cog(t, Path(tmp), how) for m, how in (("c", "average"), ("d", "nearest"))}
+            for t in tiles
+        }
         for precision in args.precision:
             run(precision, args.repeat, cogs)
 

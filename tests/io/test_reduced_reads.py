@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import rasterio
 from PIL import Image
+from rasterio.enums import Resampling
 
 from landcover.batch.runner import ModelSpec, predict_many
 from landcover.batch.scene import predict_file
@@ -53,9 +54,15 @@ def test_the_step_is_the_coarsest_overview_still_finer_than_the_model(tmp_path: 
     with RasterReader(tmp_path / "p.jpg") as jpg, RasterReader(tmp_path / "p.png") as png:
         assert [jpg.reduction(s) for s in (0.3, 0.2, 0.1, 0.01)] == [2, 4, 8, 8]
         assert png.reduction(0.1) == 1  # decoded whole: no cheaper reduced decoding
+    for how, step in (("average", 2), ("nearest", 1)):  # every other pixel: not used
+        plain = write_geotiff(tmp_path / f"{how}.tif", np.ones((3, 600, 600), np.uint8))
+        with rasterio.open(plain, "r+") as dst:
+            dst.build_overviews([2, 4], Resampling[how])
+        with RasterReader(plain) as reader:
+            assert reader.reduction(0.5 / 1.2) == step
     nodata = write_geotiff(tmp_path / "n.tif", np.ones((3, 600, 600), np.uint8), nodata=0)
     with rasterio.open(nodata, "r+") as dst:
-        dst.build_overviews([2, 4])
+        dst.build_overviews([2, 4], Resampling.average)
     with RasterReader(nodata) as reader:
         assert reader.reduction(0.25) == 1  # its validity is read at full resolution
 
@@ -144,7 +151,7 @@ def test_a_nodata_border_is_labelled_nodata_exactly_at_a_coarser_gsd(tmp_path: P
     data[:, :, -9:] = 0
     src = write_geotiff(tmp_path / "n.tif", data, transform=ORIGIN, nodata=0)
     with rasterio.open(src, "r+") as dst:
-        dst.build_overviews([2, 4])
+        dst.build_overviews([2, 4], Resampling.average)
     predict_file(IdentityPredictor(gsd_m=MODEL_GSD), src, tmp_path, progress=False)
     with rasterio.open(tmp_path / "n_classes.tif") as out:
         labels = out.read(1)
