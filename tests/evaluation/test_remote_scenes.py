@@ -13,6 +13,7 @@ import rasterio
 
 from landcover.cli import main
 from landcover.data.scene_split import split_blocks, write_blocks
+from landcover.data.scene_stats import scene_stats
 from landcover.data.scene_windows import open_scenes
 from landcover.data.scenes import read_scene_list
 from landcover.errors import LandcoverIOError
@@ -69,6 +70,10 @@ def test_a_scene_list_of_urls_scores_exactly_as_the_local_files(tmp_path: Path) 
         assert [s.name for s in read_scene_list(remote)] == ["a.tif", "b.tif"]
         evaluate_scene_blocks(model, remote, split, tmp_path / "there", predict=by_red, gallery=1)
         sent = server.sent()
+        far = split_blocks(open_scenes(remote, schema, None), 16.0, test=0.5, seed=0)
+        assert far == split_blocks(readers, 16.0, test=0.5, seed=0)  # `split` of the list
+        counts = [m.counts.tolist() for m in scene_stats(remote, schema).images]
+        assert counts == [m.counts.tolist() for m in scene_stats(local, schema).images]
         nope = {"image": server.url("nope.tif"), "labels": server.url("a.gpkg")}
         missing = write_list(tmp_path / "missing.yaml", [nope], field="class")
         with pytest.raises(LandcoverIOError, match=r"nope\.tif"):
