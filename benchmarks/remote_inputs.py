@@ -116,10 +116,15 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=4, help="copies of each full tile")
     args = parser.parse_args()
     logging.getLogger("distributed").setLevel(logging.ERROR)
-    www = Path(tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory() as tmp:
+        table(Path(tmp), args.copies)
+
+
+def table(www: Path, copies: int) -> None:
+    """Write both sets of COGs under ``www``, serve them, print the table."""
     sets = {
-        "full reads (no overviews)": write_cogs(www / "full", args.copies, overviews=False),
-        "reduced reads (x2 overview)": write_cogs(www / "ovr", args.copies, overviews=True),
+        "full reads (no overviews)": write_cogs(www / "full", copies, overviews=False),
+        "reduced reads (x2 overview)": write_cogs(www / "ovr", copies, overviews=True),
     }
     for label, cogs in sets.items():
         mb = sum(c.stat().st_size for c in cogs) / len(cogs) / 1e6
