@@ -37,7 +37,12 @@ def coarse_model(tmp_path: Path) -> ModelSpec:
     return ModelSpec(str(make_onnx(tmp_path / "coarse.onnx", meta)))
 
 
-def test_the_step_is_the_coarsest_overview_still_finer_than_the_model(tmp_path: Path) -> None:
+def test_the_step_is_the_coarsest_overview_still_finer_than_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Lets GDAL read an overview up to 3x coarser than asked: a read of exactly the x2
+    # overview's size still reads that overview, not the x4 one.
+    monkeypatch.setenv("GDAL_OVERVIEW_OVERSAMPLING_THRESHOLD", "3")
     cog = write_cog(tmp_path / "c.tif", 1024, 1024)  # overviews 2 and 4
     with RasterReader(cog) as reader:
         assert reader._src.overviews(1) == [2, 4]

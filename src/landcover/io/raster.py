@@ -202,10 +202,10 @@ class RasterReader:
         """The pixels ``(h, w, channels)`` uint8 and validity ``(h, w)`` bool of ``window``.
 
         ``step`` (from :meth:`reduction`): the pixels at ``step`` times fewer a side, about
-        ``(h / step, w / step)``, from the raster's overview of that factor (GDAL's pick: a
-        bilinear read never takes an overview coarser than asked) or a JPEG decoded at
-        1/``step``; the validity stays at full resolution (every pixel valid, as
-        :meth:`reduction` only reduces rasters without nodata).
+        ``(h / step, w / step)``, from the raster's overview of that factor (asked at exactly
+        its size, GDAL reads that overview, whatever ``GDAL_OVERVIEW_OVERSAMPLING_THRESHOLD``
+        allows: tested) or a JPEG decoded at 1/``step``; the validity stays at full resolution
+        (every pixel valid, as :meth:`reduction` only reduces rasters without nodata).
         """
         if self._src is None:
             return self._read_picture(window, step)
