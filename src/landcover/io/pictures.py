@@ -103,8 +103,9 @@ def read_picture(
         warn_grey: warn that a greyscale picture makes a poorer map.
         note: the log level of the note that the picture was converted.
         step: a JPEG decoded at 1/``step`` a side (one of :data:`JPEG_SCALES`; ``ceil(size /
-            step)`` pixels), by Pillow's DCT-scaled decoding (``Image.draft``): each pixel the
-            mean of its ``step x step`` block, about 4x faster at 1/2. Other pictures ignore it.
+            step)`` pixels), by Pillow's DCT-scaled decoding (``Image.draft``): each pixel
+            within one grey level on average of the mean of its ``step x step`` block, about
+            twice as fast at 1/2. Other pictures ignore it.
 
     Raises:
         LandcoverIOError: not a readable image, or truncated.
