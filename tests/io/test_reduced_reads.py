@@ -162,3 +162,15 @@ def test_a_nodata_border_is_labelled_nodata_exactly_at_a_coarser_gsd(tmp_path: P
         labels = out.read(1)
     nodata = np.all(data == 0, axis=0)
     assert np.array_equal(labels == NODATA_LABEL, nodata)
+
+
+def test_a_jpg_that_is_not_a_jpeg_is_area_averaged_to_the_same_size(tmp_path: Path) -> None:
+    # A PNG named .jpg (Pillow opens it by content; no DCT scaling): ceil(size / step) px.
+    Image.fromarray(coded_image(50, 67)).save(tmp_path / "png.jpg", format="PNG")
+    with RasterReader(tmp_path / "png.jpg") as reader:
+        assert reader.reduction(0.4) == 2
+        half, valid = reader.read(Window(0, 0, 50, 67), 2)
+    assert half.shape == (25, 34, 3) and valid.shape == (50, 67)
+    full = read_picture(tmp_path / "png.jpg")
+    box = np.asarray(Image.fromarray(full).resize((34, 25), Image.Resampling.BOX))
+    np.testing.assert_array_equal(half, box)

@@ -105,7 +105,8 @@ def read_picture(
         step: a JPEG decoded at 1/``step`` a side (one of :data:`JPEG_SCALES`; ``ceil(size /
             step)`` pixels), by Pillow's DCT-scaled decoding (``Image.draft``): each pixel
             within one grey level on average of the mean of its ``step x step`` block, about
-            twice as fast at 1/2. Other pictures ignore it.
+            twice as fast at 1/2; other pictures (and JPEGs libjpeg cannot scale) are
+            area-averaged to the same size.
 
     Raises:
         LandcoverIOError: not a readable image, or truncated.
@@ -113,6 +114,7 @@ def read_picture(
     """
     try:
         with open_picture(p) as im:
+            reduced = (-(-im.width // step), -(-im.height // step))
             if step > 1:
                 im.draft(im.mode, (max(1, im.width // step), max(1, im.height // step)))
             im.load()
@@ -126,6 +128,8 @@ def read_picture(
                     raise InputError(f"unsupported image mode {im.mode}", p)
                 log.log(note, "%s: converted %s image to %s", p, im.mode, mode)
                 im = im.convert(mode)
+            if im.size != reduced:  # a JPEG libjpeg does not scale (CMYK...): area average
+                im = im.resize(reduced, Image.Resampling.BOX)
             return np.asarray(im, dtype=np.uint8).copy()
     except LandcoverError:
         raise

@@ -235,8 +235,6 @@ class RasterReader:
         if self._array is None or self._array_step != step:
             self._array = read_picture(self.path, warn_grey=self._array is None, step=step)
             self._array_step = step
-            if self._array.shape[1] != -(-self.info.width // step):
-                raise ValueError(f"{self.path}: no reduced decoding by {step}")
         valid = np.ones((window.height, window.width), dtype=bool)
         if step == 1:
             return self._array[window.slices], valid
