@@ -6,6 +6,9 @@ each source's files held out by :func:`landcover.training.gsd_views.held_out`), 
 1.41x, share warned (interval wider than 2x or outside the trusted range: ``predict`` then
 asks for ``--gsd``), and how many of the files off by more than 1.41x were warned.
 
+Part ``sizes``: random crops of 224 - 600 px cut from the same never-seen files, three per
+file and side: how often the estimate is within 1.41x, warned, and off without a warning.
+
 Part ``miou``: for each set the images are mapped twice with the same model
 (``landcover.load_predictor()``, the CPU's default precision): once with the true GSD given,
 once with nothing given, the GSD estimated from the pixels (:mod:`landcover.inference.gsd`)
@@ -20,7 +23,8 @@ nearest neighbour); the 168 unseen quadrants at 1.195 m; the same resampled to 2
 Part ``time``: ``predict`` on one 2448² DeepGlobe JPEG copied alone into a folder (a plain
 picture), ``--gsd 0.5`` against no GSD (estimated), best of ``--repeat`` runs each.
 
-Run: ``.venv/bin/python benchmarks/gsd_estimation.py [--part sources miou time] [--quadrants N]``
+Run: ``.venv/bin/python benchmarks/gsd_estimation.py [--part sources sizes miou time]``
+``[--quadrants N]``
 """
 
 from __future__ import annotations
@@ -36,10 +40,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from landcover.batch.scene import predict_file
 from landcover.evaluation.metrics import confusion_matrix, scores
 from landcover.inference.engine import class_labels, predict_array
 from landcover.inference.gsd import doubt, estimate_gsd_array
-from landcover.inference.predict import predict_file
+from landcover.inference.options import PredictOptions
 from landcover.inference.predictor import load_predictor
 from landcover.io.images import read_rgb
 from landcover.io.masks import read_mask_labels
@@ -112,8 +117,10 @@ def estimates() -> list[tuple[str, float, float, bool]]:
     rows = []
     for f in files:
         if f.path in test:
-            gsd = estimate_gsd_array(read_rgb(f.path))
-            rows.append((f.source, f.gsd_m, float(gsd.metres or 0), doubt(gsd) is not None))
+            image = read_rgb(f.path)
+            gsd = estimate_gsd_array(image)
+            warned = doubt(gsd, shape=image.shape[:2]) is not None
+            rows.append((f.source, f.gsd_m, float(gsd.metres or 0), warned))
     return rows
 
 
@@ -149,6 +156,36 @@ def sources_table() -> None:
     print(f"\nmedian error {100 * (2 ** np.median(err) - 1):.0f} % over {len(rows)} files\n")
 
 
+def sizes_table(sides: tuple[int, ...] = (224, 300, 400, 600), per_file: int = 3) -> None:
+    """Print, per crop side, how estimates on random crops of the never-seen files fare: within
+    1.41x, warned, and off by more than 1.41x without a warning (the :data:`MIN_CROPS` rule)."""
+    files = read_gsd_table(SHARED / "gsd")
+    test, rng, rows = held_out(files), np.random.default_rng(0), []
+    for f in (f for f in files if f.path in test):
+        image = read_rgb(f.path)
+        h, w = image.shape[:2]
+        for side in (s for s in sides if s <= min(h, w)):
+            for _ in range(per_file):
+                r, c = rng.integers(0, h - side + 1), rng.integers(0, w - side + 1)
+                crop = image[r : r + side, c : c + side]
+                gsd = estimate_gsd_array(crop)
+                off = abs(np.log2((gsd.metres or 0) / f.gsd_m)) > 0.5
+                warned = doubt(gsd, shape=crop.shape[:2]) is not None
+                rows.append((side, off, warned, doubt(gsd) is not None))
+    print(
+        "| crop side px | crops | within 1.41x | warned | off > 1.41x, not warned "
+        "| the same without the size rule |"
+    )
+    print("|---|---|---|---|---|---|")
+    for side in sides:
+        got = np.array([r[1:] for r in rows if r[0] == side], dtype=bool).reshape(-1, 3)
+        off, warned, by_interval = got.T
+        print(
+            f"| {side} | {len(got)} | {100 * np.mean(~off):.0f} % | {100 * np.mean(warned):.0f} % "
+            f"| {100 * np.mean(off & ~warned):.0f} % | {100 * np.mean(off & ~by_interval):.0f} % |"
+        )
+
+
 def timing(repeat: int) -> None:
     """Print seconds for ``predict`` on a plain 2448² JPEG: ``--gsd 0.5``, no GSD (estimated),
     and the estimate's value given as ``--gsd`` (what the estimate itself costs)."""
@@ -165,7 +202,9 @@ def timing(repeat: int) -> None:
                 out = Path(tmp) / f"out-{given}-{k}"
                 out.mkdir()
                 t = time.perf_counter()
-                scene = predict_file(predictor, image, out, gsd_m=value, progress=False)  # type: ignore[arg-type]
+                scene = predict_file(
+                    predictor, image, out, PredictOptions(gsd_m=value), progress=False
+                )
                 best, gsd = min(best, time.perf_counter() - t), scene.gsd
             label = "no GSD (estimated)" if given is None else f"--gsd {value:.3g}"
             print(f"| {label} | {gsd.describe() if gsd else '-'} | {best:.2f} |", flush=True)
@@ -197,8 +236,8 @@ def main() -> None:
     ap.add_argument(
         "--part",
         nargs="+",
-        choices=("sources", "miou", "time"),
-        default=["sources", "miou", "time"],
+        choices=("sources", "sizes", "miou", "time"),
+        default=["sources", "sizes", "miou", "time"],
     )
     ap.add_argument("--quadrants", type=int, default=168, help="unseen quadrants to use")
     ap.add_argument("--repeat", type=int, default=3, help="runs per timing (best is kept)")
@@ -206,6 +245,8 @@ def main() -> None:
     logging.basicConfig(level=logging.ERROR)  # the estimator's warnings are counted, not shown
     if "sources" in args.part:
         sources_table()
+    if "sizes" in args.part:
+        sizes_table()
     if "miou" in args.part:
         miou_table(args.quadrants)
     if "time" in args.part:

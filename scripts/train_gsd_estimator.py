@@ -28,7 +28,8 @@ import numpy as np
 import torch
 
 from landcover.inference.gsd import TRUSTED, crop_windows
-from landcover.io.images import image_size, read_rgb
+from landcover.io.images import read_rgb
+from landcover.io.raster import RasterReader
 from landcover.training.gsd_net import GsdNet, PooledFeatures, export_onnx, fit_head
 from landcover.training.gsd_views import MIN_VIEW, GsdFile, held_out, make_view, read_gsd_table
 
@@ -85,8 +86,8 @@ def build_pool(data: Path) -> tuple[Pool, list[GsdFile]]:
     entries = []
     for f in files:
         if f.path not in test:
-            width, height = image_size(f.path)
-            entries.append((f, f.source, (height, width)))
+            with RasterReader(f.path) as reader:
+                entries.append((f, f.source, (reader.info.height, reader.info.width)))
     dg = data / "deepglobe"
     with open(UNSEEN, encoding="utf-8") as fh:
         unseen = {r["file"] for r in csv.DictReader(fh) if r["split"] == "test"}

@@ -14,13 +14,27 @@ from landcover.batch.scene import predict_file
 from landcover.batch.scene_parts import assemble_parts, predict_part, scene_plan
 from landcover.inference.options import PredictOptions
 from landcover.inference.predictor import load_predictor
+from landcover.io.raster import RasterReader
+from landcover.models.meta import ModelMeta
+from landcover.schema import DEEPGLOBE
 from tests.inference.conftest import coded_image, make_onnx, write_geotiff
+from tests.io.test_remote import write_cog
 
 
-@pytest.mark.parametrize("n_parts", [2, 3])
-def test_parts_assemble_to_the_single_process_result(tmp_path: Path, n_parts: int) -> None:
-    predictor = load_predictor(make_onnx(tmp_path / "tiny.onnx"))
-    image = write_geotiff(tmp_path / "big.tif", np.moveaxis(coded_image(150, 130, seed=3), 2, 0))
+@pytest.mark.parametrize(("n_parts", "reduced"), [(2, False), (3, False), (3, True)])
+def test_parts_assemble_to_the_single_process_result(
+    tmp_path: Path, n_parts: int, reduced: bool
+) -> None:
+    if reduced:  # a 0.5 m COG for a 1.2 m model: every block read from its x2 overview
+        meta = ModelMeta("tiny", DEEPGLOBE, gsd_m=1.2, tile_size=32)
+        predictor = load_predictor(make_onnx(tmp_path / "tiny.onnx", meta))
+        image = write_cog(tmp_path / "big.tif", 300, 260, seed=3)
+        with RasterReader(image) as reader:
+            assert reader.reduction(0.5 / 1.2) == 2
+    else:
+        predictor = load_predictor(make_onnx(tmp_path / "tiny.onnx"))
+        rgb = np.moveaxis(coded_image(150, 130, seed=3), 2, 0)
+        image = write_geotiff(tmp_path / "big.tif", rgb)
     options = PredictOptions(block_size=48, confidence=True, probabilities=True, overlap=0.25)
     (tmp_path / "one").mkdir()
     (tmp_path / "parts").mkdir()

@@ -20,6 +20,7 @@ from landcover.inference.gsd import (
     estimate_gsd_array,
     estimate_note,
     estimate_scene_gsd,
+    estimate_windows,
     interval_of,
     known_gsd,
     trusted_range,
@@ -108,8 +109,9 @@ def test_interval_from_the_crops_spread_and_the_nets_own_variance(tmp_path: Path
     model = _mean_model(tmp_path / "var.onnx", log_var=float(np.log(0.25)))
     grey = np.full((300, 300, 3), 0, np.uint8)
     gsd = estimate_gsd(lambda w: grey[w.toslices()], 300, 300, model)
-    assert gsd.interval == (pytest.approx(2**-0.5), pytest.approx(2**0.5))
-    assert gsd.describe() == "1 m (estimated, 0.707-1.41 m)"
+    # sd 0.5 (the net's own) and 0.5 (the halved crops read 0.5 m: half of 1 log2 apart)
+    assert gsd.interval == (pytest.approx(2 ** -(0.5**0.5)), pytest.approx(2**0.5**0.5))
+    assert gsd.describe() == "1 m (estimated, 0.613-1.63 m)"
 
 
 def test_estimate_reads_images_smaller_than_a_crop_at_their_own_size(tmp_path: Path) -> None:
@@ -137,19 +139,45 @@ def test_small_images_are_read_once_whole_large_ones_by_crop(tmp_path: Path) -> 
     assert seen == [Window(col_off=0, row_off=0, width=2448, height=2448)]
     seen.clear()
     estimate_gsd(read, 5000, 4000, model)  # 20 MP: nine crop reads, never the whole
-    assert seen == crop_windows(5000, 4000)
+    assert seen == [w for w, _ in estimate_windows(5000, 4000)]
+
+
+def test_nine_crops_at_own_resolution_and_the_edge_midpoints_halved() -> None:
+    wins = estimate_windows(1000, 1200)
+    assert [w for w, f in wins if f == 1] == crop_windows(1000, 1200)
+    halved = [(w.row_off, w.col_off, w.height, w.width) for w, f in wins if f == 2]
+    assert halved == [(0, 376, 448, 448), (276, 0, 448, 448), (276, 752, 448, 448)] + [
+        (552, 376, 448, 448)
+    ]
+    assert [f for _, f in estimate_windows(100, 80)] == [1] + [2] * 4  # whole image each
+
+
+def test_halved_crops_widen_the_interval_without_moving_the_estimate(tmp_path: Path) -> None:
+    # The stand-in reads log2 GSD = 4 x mean: white crops say 16 m at their own scale, so the
+    # four halved crops say 8 m for the image, 1 log2 away: the interval is 2 ** +-0.5 wide.
+    model = _mean_model(tmp_path / "mean.onnx")
+    white = np.full((1000, 1000, 3), 255, np.uint8)
+    gsd = estimate_gsd(lambda w: white[w.toslices()], 1000, 1000, model)
+    assert gsd.metres == pytest.approx(16.0)
+    assert gsd.interval == (pytest.approx(16 * 2**-0.5), pytest.approx(16 * 2**0.5))
+    assert interval_of(np.zeros(9), None, np.full(4, -2.0)) == (1.0, 0.5, 2.0)
 
 
 def test_doubt_on_a_wide_interval_or_outside_the_trusted_range(tmp_path: Path) -> None:
     model = _mean_model(tmp_path / "mean.onnx")  # no metadata: the default trusted range
     assert trusted_range(model) == TRUSTED == (0.07, 15.0)
     assert doubt(Gsd(1.0, "estimated", (0.75, 1.45)), model) is None
-    assert doubt(Gsd(1.0, "estimated", (0.7, 1.45)), model) == ("its crops disagree by 2.1x")
+    assert doubt(Gsd(1.0, "estimated", (0.7, 1.45)), model) == "its interval spans 2.1x"
     assert doubt(Gsd(40.0, "estimated", (35.0, 45.0)), model) == (
         "outside the range the estimator is trusted in (0.07-15 m)"
     )
     assert doubt(Gsd(0.06, "estimated", (0.05, 0.07)), model) is not None
     assert doubt(Gsd(40.0, "given"), model) is None
+    small = Gsd(1.0, "estimated", (0.75, 1.45))
+    assert doubt(small, model, shape=(232, 383)) == (
+        "its 383x232 px are too few to tell (its crops overlap)"
+    )
+    assert doubt(small, model, shape=(317, 317)) is None  # 2 crops' worth: 316.8 px a side
 
 
 def test_a_doubtful_estimate_warns_naming_the_file(monkeypatch, caplog) -> None:
@@ -161,15 +189,22 @@ def test_a_doubtful_estimate_warns_naming_the_file(monkeypatch, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="landcover.inference.gsd"):
         assert estimate_scene_gsd("in/scene.png", lambda w: None, 10, 10) is wide
     assert caplog.messages == [
-        "in/scene.png: GSD estimated from the pixels as 2 m (estimated, 1-4 m), but its crops "
-        "disagree by 4x; give --gsd for a reliable map and hectares"
+        "in/scene.png: GSD estimated from the pixels as 2 m (estimated, 1-4 m), but its interval "
+        "spans 4x; give --gsd for a reliable map and hectares"
     ]
     caplog.clear()
     narrow = Gsd(2.0, "estimated", (1.8, 2.2))
     monkeypatch.setattr(gsd_module, "estimate_gsd", lambda read, h, w: narrow)
     with caplog.at_level(logging.WARNING, logger="landcover.inference.gsd"):
-        estimate_scene_gsd("in/scene.png", lambda w: None, 10, 10)
+        estimate_scene_gsd("in/scene.png", lambda w: None, 600, 600)
     assert caplog.messages == []
+    with caplog.at_level(logging.WARNING, logger="landcover.inference.gsd"):
+        estimate_scene_gsd("in/small.png", lambda w: None, 200, 300)
+    assert caplog.messages == [
+        "in/small.png: GSD estimated from the pixels as 2 m (estimated, 1.8-2.2 m), but its "
+        "300x200 px are too few to tell (its crops overlap); give --gsd for a reliable map "
+        "and hectares"
+    ]
 
 
 def test_estimate_note_for_the_run_line() -> None:

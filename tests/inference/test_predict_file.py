@@ -70,9 +70,9 @@ def test_reader_reads_blocks_not_the_whole_raster(
     seen = []
     original = RasterReader.read
 
-    def spy(self: RasterReader, window):  # type: ignore[no-untyped-def]
+    def spy(self: RasterReader, window, step=1):  # type: ignore[no-untyped-def]
         seen.append(window)
-        return original(self, window)
+        return original(self, window, step)
 
     monkeypatch.setattr(RasterReader, "read", spy)
     predict_file(

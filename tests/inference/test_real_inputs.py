@@ -86,6 +86,17 @@ def test_small_image_costs_its_own_pixels_on_a_flexible_graph() -> None:
     assert fixed.calls == [(1, 3, 1024, 1024)]
 
 
+def test_image_slightly_over_a_tile_is_one_window_on_a_flexible_graph() -> None:
+    # 1118 px (a 2448² tile at an estimated 0.546 m for a 1.195 m model): one 1120² window;
+    # 1281 px (over 1.25 tiles): the blended 1024² windows.
+    for side, calls in ((1118, [(1, 3, 1120, 1120)]), (1281, [(1, 3, 1024, 1024)] * 4)):
+        predictor = FlexiblePredictor(tile_size=1024)
+        image = coded_image(side, side)
+        probs = predict_model_grid(predictor, image)
+        np.testing.assert_array_equal(probs.argmax(0), image[..., 0] % K)
+        assert predictor.calls == calls
+
+
 def test_same_file_names_from_two_folders_keep_distinct_outputs(tmp_path: Path) -> None:
     files = []
     for folder, seed in (("a", 0), ("b", 1)):

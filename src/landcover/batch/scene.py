@@ -83,12 +83,14 @@ class SceneResult:
 
 @dataclass(frozen=True)
 class Block:
-    """One block of the scene as read: its pixels with the margin, and where it goes."""
+    """One block of the scene as read: its pixels with the margin (reduced by the scene's
+    read step), their full-resolution ``shape`` and validity, and where the block goes."""
 
     window: Window
     inner: tuple[slice, slice]
     rgb: np.ndarray
     valid: np.ndarray | None
+    shape: tuple[int, int]
 
 
 class SceneWriters:
@@ -173,7 +175,8 @@ def confidence_block(mapped: ModelMap, inner: tuple[slice, slice]) -> np.ndarray
 
 @dataclass
 class Scene:
-    """A scene open for mapping (see :func:`open_scene`)."""
+    """A scene open for mapping (see :func:`open_scene`); ``step``: its blocks are read that
+    many times coarser a side (:meth:`~landcover.io.raster.RasterReader.reduction`)."""
 
     path: Path
     reader: RasterReader
@@ -183,6 +186,7 @@ class Scene:
     margin: int
     writers: SceneWriters
     tally: Tally
+    step: int = 1
     outputs: list[Path] = field(default_factory=list)
 
     def blocks(self, only: range | None = None, progress: bool = False) -> Iterator[Block]:
@@ -194,9 +198,9 @@ class Scene:
             read_w = grow(w, self.margin, info.height, info.width)
             r0, c0 = w.row_off - read_w.row_off, w.col_off - read_w.col_off
             inner = (slice(r0, r0 + w.height), slice(c0, c0 + w.width))
-            rgb, valid = self.reader.read(read_w)
-            self.tally.image_prev.put(rgb[inner][..., :3], w)  # a model's first 3 bands
-            yield Block(w, inner, rgb, valid)
+            rgb, valid = self.reader.read(read_w, self.step)
+            self.tally.image_prev.put(rgb[..., :3], w, read_w)  # a model's first 3 bands
+            yield Block(w, inner, rgb, valid, (read_w.height, read_w.width))
 
     def put(self, block: Block, mapped: ModelMap) -> None:
         """Write a mapped block and count it."""
@@ -226,7 +230,8 @@ def open_scene(
         gsd, scale, windows, margin = plan_blocks(reader, meta, options, gsd)
         writers = SceneWriters(reader.info, prefix, meta, options, cog)
         tally = Tally.empty(reader.info, meta.num_classes)
-        scene = Scene(path, reader, gsd, scale, windows, margin, writers, tally)
+        step = reader.reduction(scale)
+        scene = Scene(path, reader, gsd, scale, windows, margin, writers, tally, step)
         try:
             yield scene
             scene.outputs = writers.close()
@@ -288,6 +293,7 @@ def predict_file(
                 overlap=options.overlap,
                 tta=options.tta,
                 batch_size=options.batch_size,
+                shape=block.shape,
             )
             scene.put(block, mapped)
     return finish_scene(path, prefix, predictor.meta, scene, options, start)

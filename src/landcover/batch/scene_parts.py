@@ -63,6 +63,7 @@ def predict_part(
                 overlap=options.overlap,
                 tta=options.tta,
                 batch_size=options.batch_size,
+                shape=block.shape,
             )
             scene.put(block, mapped)
     with atomic_path(f"{prefix}_image.npy") as tmp, open(tmp, "wb") as f:

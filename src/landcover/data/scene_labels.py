@@ -25,6 +25,8 @@ from rasterio.warp import transform as transform_xy
 
 from landcover.data.scenes import Scene
 from landcover.errors import InputError, LandcoverIOError, require_extra
+from landcover.io.raster import open_raster
+from landcover.io.remote import display, gdal_path
 from landcover.schema import ClassSchema
 
 #: Largest side of the decimated read used to check a label raster's codes up front.
@@ -85,9 +87,9 @@ class VectorLabels:
         import pyogrio.raw  # the [gis] extra, imported only when vector labels are read
 
         try:
-            meta, _, wkb, columns = pyogrio.raw.read(path)
+            meta, _, wkb, columns = pyogrio.raw.read(gdal_path(path))  # a URL: /vsicurl/...
         except Exception as e:  # pyogrio raises several DataSource/field errors
-            raise LandcoverIOError(f"cannot read vector labels ({e})", path) from e
+            raise LandcoverIOError(f"cannot read vector labels ({e})", display(path)) from e
         fields = list(meta["fields"])
         if scene.field not in fields:
             raise InputError(f"no field {scene.field!r} (fields: {', '.join(fields)})", path)
@@ -167,7 +169,7 @@ class RasterLabels:
         self.crs = crs
         self.fill = schema.fill_index
         try:
-            with rasterio.open(self.path) as src:
+            with open_raster(self.path) as src:
                 self.nodata = src.nodata
                 kind = src.dtypes[0]
                 step = max(1, -(-max(src.width, src.height) // CHECK_SIDE))
@@ -211,7 +213,7 @@ class RasterLabels:
         """Class indices on the grid (nearest neighbour); fill outside the raster and nodata."""
         h, w = shape
         with (
-            rasterio.open(self.path) as src,
+            open_raster(self.path) as src,
             WarpedVRT(
                 src,
                 crs=self.crs,

@@ -26,7 +26,7 @@ from landcover.data.scene_labels import LabelSource, open_labels
 from landcover.data.scenes import Scene, read_scene_list
 from landcover.errors import InputError, LandcoverIOError
 from landcover.io.bands import BandSpec, apply_stretch, as_band, resolve_bands
-from landcover.io.raster import raster_stretch_limits
+from landcover.io.raster import open_raster, raster_stretch_limits
 from landcover.schema import ClassSchema
 
 #: GDAL block cache while reading windows, in MB.
@@ -54,7 +54,7 @@ class SceneReader:
         self.scene = scene
         asked = [as_band(b) for b in bands] if bands else [1, 2, 3]
         try:
-            self.src = rasterio.open(scene.image)
+            self.src = open_raster(scene.image)  # a URL: read by range requests
         except rasterio.RasterioIOError as e:
             raise LandcoverIOError(f"cannot open the scene ({e})", scene.image) from e
         self.bands = scene_bands(self.src, asked, scene.image)

@@ -11,6 +11,8 @@ label raster on any grid and CRS. YAML::
       - {image: s2.tif, labels: worldcover.tif, values: {10: forest, 30: grass}}
 
 CSV: columns ``image,labels`` and optionally ``field``. Relative paths are relative to the list.
+Rasters and labels may also be remote (``https://``, ``s3://``, ``gs://``, ``az://``, ``/vsi...``):
+they are read by GDAL window by window (:mod:`landcover.io.remote`), as ``predict`` reads URLs.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 import yaml
 
 from landcover.errors import InputError, LandcoverIOError
+from landcover.io.remote import input_path, is_remote
 
 #: Label files read as vectors (through pyogrio); anything else is read as a label raster.
 VECTOR_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".fgb", ".gml", ".kml", ".sqlite")
@@ -112,6 +115,8 @@ def _scene(entry: Any, defaults: dict[str, Any], source: Path) -> Scene:
 
 
 def _resolve(value: str, source: Path) -> Path:
+    if is_remote(value):  # checked when opened, naming the URL
+        return input_path(value)
     path = Path(value).expanduser()
     if not path.is_absolute():
         path = source.parent / path

@@ -42,7 +42,7 @@ from landcover.evaluation.report import (
     write_per_image_csv,
 )
 from landcover.evaluation.samples import Sample, TopN, make_sample
-from landcover.inference.engine import labels_and_confidence, predict_array
+from landcover.inference.engine import labels_and_confidence, model_scale, predict_array
 from landcover.inference.gsd import estimate_gsd_array
 from landcover.inference.predictor import Predictor
 from landcover.io.atomic import prepare_output_dir
@@ -50,6 +50,7 @@ from landcover.io.bands import BandSpec
 from landcover.io.masks import far_from_palette as far_from_palette
 from landcover.io.masks import read_mask_labels
 from landcover.io.raster import RasterReader
+from landcover.models.meta import ModelMeta
 from landcover.schema import ClassSchema, EncodedMask
 from landcover.viz.confusion import plot_confusion
 from landcover.viz.gallery import plot_comparison
@@ -72,7 +73,9 @@ OFF_PALETTE_LIMIT = 0.5
 """Share of off-palette mask pixels above which a mask is taken to use another schema."""
 
 PredictFn = Callable[..., np.ndarray]
-"""``predict(predictor, image, *, gsd_m, overlap, tta) -> (K, H, W) float32`` probabilities."""
+"""``predict(predictor, image, *, gsd_m, overlap, tta) -> (K, H, W) float32`` probabilities
+(also given ``valid``, ``estimated`` and, for an image read reduced, its full ``shape``, as
+:func:`~landcover.inference.engine.predict_array` takes them)."""
 
 
 @dataclass
@@ -167,6 +170,30 @@ def read_truth(
     return image, enc.labels, valid
 
 
+def reduced_read(
+    path: Path,
+    bands: Sequence[BandSpec] | None,
+    meta: ModelMeta,
+    image: np.ndarray,
+    gsd_m: float | None,
+    extra: dict[str, Any],
+) -> np.ndarray:
+    """The image the model is given, read as ``predict`` reads it: reduced from the file's
+    overviews or a JPEG's DCT scales when the model's GSD is coarser
+    (:meth:`~landcover.io.raster.RasterReader.reduction`; ``extra`` then gets the full
+    ``shape``), else ``image`` itself."""
+    scale = model_scale(gsd_m, meta.gsd_m)  # as scale_for when it shrinks, without its warning
+    if scale >= 1.0:
+        return image
+    with RasterReader(path, bands=bands) as reader:
+        step = reader.reduction(scale)
+        if step == 1:
+            return image
+        extra["shape"] = image.shape[:2]
+        height, width = image.shape[:2]
+        return reader.read(Window(col_off=0, row_off=0, width=width, height=height), step)[0]
+
+
 def _log_off_palette(path: Path, enc: EncodedMask, schema: ClassSchema) -> None:
     """Warn about mask pixels that are no class (they are not scored)."""
     for found, what in (
@@ -245,7 +272,8 @@ def evaluate_pairs(
             gsd, extra = run.gsd_for(image, gsd_m, estimate)
             if valid is not None:
                 extra["valid"] = valid
-            probs = predict(predictor, image, gsd_m=gsd, overlap=overlap, tta=tta, **extra)
+            seen = reduced_read(pair.image, bands, predictor.meta, image, gsd, extra)
+            probs = predict(predictor, seen, gsd_m=gsd, overlap=overlap, tta=tta, **extra)
         except LandcoverError as e:
             log.warning("skipped: %s", e)
             run.failed.append((pair.key, str(e)))

@@ -19,6 +19,7 @@ from landcover.errors import LandcoverError
 from landcover.evaluation.evaluate import EvaluationResult, PredictFn, evaluate_pairs
 from landcover.evaluation.scene_blocks import evaluate_scene_blocks
 from landcover.inference.predictor import load_predictor
+from landcover.io.remote import display, is_remote
 from landcover.schema import ClassSchema, get_schema
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ def evaluate(
     Args:
         model: an ``.onnx`` file, a checkpoint, or ``None`` for the bundled model.
         data: dataset folder (:func:`~landcover.data.pairs.find_pairs`), or a scene list
-            scored on its ``split``'s blocks (:mod:`~landcover.evaluation.scene_blocks`).
+            scored on its ``split``'s blocks (:mod:`~landcover.evaluation.scene_blocks`); the
+            list's rasters and labels may be URLs (a remote folder cannot be listed).
         out: report folder.
         split: optional split CSV (``landcover split``; for scenes, their GeoPackage of
             blocks, required); with ``subset``, which pairs (or blocks) to use.
@@ -59,6 +61,12 @@ def evaluate(
     if is_scene_list(data):
         return _evaluate_scenes(model, data, out, split, subset, data_schema, backend, precision,
                                 predict, options)  # fmt: skip
+    if is_remote(data):
+        raise LandcoverError(
+            "a remote folder cannot be listed: give a local scene list (YAML or CSV) whose "
+            "'image' and 'labels' are URLs, with --split",
+            display(data),
+        )
     discovery = find_pairs(data)
     pairs = discovery.pairs
     if not pairs:

@@ -67,13 +67,19 @@ class Preview:
         shape = (math.ceil(height / step), math.ceil(width / step))
         self.data = np.zeros(shape + ((channels,) if channels else ()), dtype=np.uint8)
 
-    def put(self, block: np.ndarray, w: Window) -> None:
-        """Copy the pixels of ``block`` (at ``w`` in the full array) that fall on the grid."""
-        s = self.step
-        r_off, c_off = (-w.row_off) % s, (-w.col_off) % s
-        part = block[r_off::s, c_off::s]
-        r, c = (w.row_off + r_off) // s, (w.col_off + c_off) // s
-        self.data[r : r + part.shape[0], c : c + part.shape[1]] = part
+    def put(self, block: np.ndarray, w: Window, covers: Window | None = None) -> None:
+        """Fill the grid cells inside ``w`` from ``block``, which covers ``covers`` (default
+        ``w``) of the full array at its own resolution: the pixels on the grid of a full-size
+        block, the nearest of a reduced one."""
+        rows, cols = self.region(w)
+        src = covers or w
+        r = _nearest(
+            np.arange(rows.start, rows.stop) * self.step - src.row_off, src.height, block.shape[0]
+        )
+        c = _nearest(
+            np.arange(cols.start, cols.stop) * self.step - src.col_off, src.width, block.shape[1]
+        )
+        self.data[rows, cols] = np.take(np.take(block, c, axis=1), r, axis=0)
 
     def region(self, w: Window) -> tuple[slice, slice]:
         """The preview cells that :meth:`put` fills for a block at ``w``."""
@@ -82,6 +88,14 @@ class Preview:
         r1 = math.ceil((w.row_off + w.height) / s)
         c1 = math.ceil((w.col_off + w.width) / s)
         return slice(r0, r1), slice(c0, c1)
+
+
+def _nearest(offsets: np.ndarray, full: int, reduced: int) -> np.ndarray:
+    """Indices into ``reduced`` pixels of the full-grid ``offsets`` (of ``full``): the
+    pixels themselves when ``reduced == full``."""
+    if reduced == full:
+        return offsets
+    return np.minimum(((offsets + 0.5) * reduced / full).astype(np.intp), reduced - 1)
 
 
 @dataclass

@@ -28,6 +28,10 @@ WEIGHT_FLOOR = 0.05
 MAX_BATCH_PIXELS = 1 << 19  # activations grow with pixels per call (~0.4 GB per MP)
 GSD_TOLERANCE = 0.02
 COARSE_LIMIT = 2.0  # inputs coarser than this many model pixels are not upsampled
+#: On a graph that takes any size, an image up to this many tiles a side is one window of its
+#: own size (rounded up to 32): a 2448² tile at an estimated 0.55 m (1118 px at the model's
+#: GSD) costs one 1120² window instead of four 1024² windows.
+OWN_WINDOW_TILES = 1.25
 
 
 def model_scale(gsd_m: float | None, model_gsd_m: float | None) -> float:
@@ -152,9 +156,10 @@ def predict_model_grid(
     meta = predictor.meta
     size = meta.tile_size
     height, width = image.shape[:2]
-    # On a graph that takes any size, a small image costs its own pixels: one window of its
-    # size rounded up to 32, instead of padding to the tile.
-    own = predictor.flexible and height <= size and width <= size
+    # On a graph that takes any size, an image up to OWN_WINDOW_TILES tiles costs its own
+    # pixels: one window of its size rounded up to 32, instead of padding or four windows.
+    limit = size * OWN_WINDOW_TILES
+    own = predictor.flexible and height <= limit and width <= limit
     image = pad_to_tile(image, (_ceil32(height), _ceil32(width)) if own else size)
     x = normalise(image, meta)
     ph, pw = image.shape[:2]
@@ -187,9 +192,11 @@ def predict_model_grid(
 
 
 def fill_invalid(image: np.ndarray, valid: np.ndarray | None, meta: ModelMeta) -> np.ndarray:
-    """Replace invalid (nodata) pixels by the model's mean colour so they disturb nothing."""
+    """Replace invalid (nodata) pixels by the model's mean colour so they disturb nothing
+    (``valid`` at the image's grid, or at the full one of a reduced read: nearest pixel)."""
     if valid is None or valid.all():
         return image
+    valid = resize_labels(valid, *image.shape[:2])
     out = image.copy()
     mean = np.asarray(meta.mean[: image.shape[2]])
     out[~valid] = np.clip(np.round(mean * 255.0), 0, 255).astype(np.uint8)
@@ -272,24 +279,34 @@ def map_image(
     overlap: float = 0.25,
     tta: bool = False,
     batch_size: int = 4,
+    shape: tuple[int, int] | None = None,
 ) -> ModelMap:
     """Map an ``(H, W, C)`` uint8 image (C: the model's bands): resample by ``scale`` to the
     model's GSD and predict.
 
     The one prediction path: ``predict`` (block by block), ``evaluate`` and :func:`predict_array`
     all call it. Nodata pixels (``valid`` False) are filled with the model's mean colour first.
+    ``shape``: the image's full ``(H, W)`` when ``image`` was read reduced
+    (:meth:`~landcover.io.raster.RasterReader.reduction`); ``scale`` and ``valid`` stay those
+    of the full grid, so the model sees the same grid and the map has the full one.
     """
-    small = to_model_grid(image, valid, scale, predictor.meta)
+    small = to_model_grid(image, valid, scale, predictor.meta, shape)
     probs = predict_model_grid(predictor, small, overlap=overlap, tta=tta, batch_size=batch_size)
-    return ModelMap(probs, image.shape[0], image.shape[1], valid)
+    height, width = shape or image.shape[:2]
+    return ModelMap(probs, height, width, valid)
 
 
 def to_model_grid(
-    image: np.ndarray, valid: np.ndarray | None, scale: float, meta: ModelMeta
+    image: np.ndarray,
+    valid: np.ndarray | None,
+    scale: float,
+    meta: ModelMeta,
+    shape: tuple[int, int] | None = None,
 ) -> np.ndarray:
-    """Nodata filled with the model's mean colour, then resampled by ``scale`` (the model's
-    input, as :func:`map_image` and int8 calibration feed it)."""
-    height, width = image.shape[:2]
+    """Nodata filled with the model's mean colour, then resampled to ``scale`` times the full
+    grid (``shape``, default the image's own: a reduced read is brought to the same model
+    grid), the model's input as :func:`map_image` and int8 calibration feed it."""
+    height, width = shape or image.shape[:2]
     return resize_image(
         fill_invalid(image, valid, meta),
         max(1, round(height * scale)),
@@ -307,6 +324,7 @@ def predict_array(
     valid: np.ndarray | None = None,
     batch_size: int = 4,
     estimated: bool = False,
+    shape: tuple[int, int] | None = None,
 ) -> np.ndarray:
     """Class probabilities ``(K, H, W)`` float32 for an in-memory image at its own resolution.
 
@@ -324,6 +342,8 @@ def predict_array(
             probabilities and do not influence their neighbours' colour statistics.
         batch_size: windows per model call.
         estimated: ``gsd_m`` is an estimate (never used to upsample).
+        shape: the full ``(H, W)`` of an image read reduced (:func:`map_image`); ``gsd_m``
+            and ``valid`` stay those of the full image, and so does the result.
     """
     c = predictor.meta.in_channels
     if image.ndim == 3 and image.shape[0] == c and image.shape[2] != c:
@@ -334,5 +354,12 @@ def predict_array(
         )
     scale = scale_for(gsd_m, predictor.meta.gsd_m, estimated=estimated)
     return map_image(
-        predictor, image, scale=scale, valid=valid, overlap=overlap, tta=tta, batch_size=batch_size
+        predictor,
+        image,
+        scale=scale,
+        valid=valid,
+        overlap=overlap,
+        tta=tta,
+        batch_size=batch_size,
+        shape=shape,
     ).probabilities()

@@ -6,12 +6,17 @@ true ground metres, see :mod:`landcover.io.ground`), a ``tiles.csv`` beside the 
 
 The estimate: the bundled ``weights/gsd-estimator.onnx`` (frozen ImageNet EfficientNet-Lite0
 features and a small head, trained by ``scripts/train_gsd_estimator.py`` on views downsampled
-from native imagery of 0.018 - 30 m) reads nine crops (224 px, or the image's own size when
-smaller) at the image's own resolution; the GSD is the median of their estimates and the
-interval comes from their spread and the net's own variance. Where the interval is wider than
-:data:`WIDE` or the estimate outside the range the model card trusts, a warning names the file
-and asks for ``--gsd``. An estimate is always reported as ``estimated``, hectares from it are
-marked, and it never makes ``predict`` upsample.
+from native imagery of 0.018 - 30 m) reads nine crops on a 3 x 3 lattice over the image at
+its own resolution (224 px, or the image's own size when smaller): the GSD is the median of
+their estimates. Four more crops, at the lattice's edge midpoints, are read twice as large
+and halved (the same ground at twice the GSD). The interval comes from the nine crops'
+spread, the net's own variance and half the gap between the halved crops' reading (divided
+by 2) and the estimate: a net that reads one scene differently at two scales widens its own
+interval. Where the interval is wider than :data:`WIDE`, the image holds under
+:data:`MIN_CROPS` crops' worth of pixels (its crops overlap, so their agreement proves
+little), or the estimate is outside the range the model card trusts, a warning names the
+file and asks for ``--gsd``. An estimate is always reported as ``estimated``, hectares from
+it are marked, and it never makes ``predict`` upsample.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 from rasterio.windows import Window
 
 from landcover.data.pairs import tiles_row
@@ -36,6 +42,11 @@ log = logging.getLogger(__name__)
 ESTIMATOR = Path(__file__).resolve().parent.parent / "weights" / "gsd-estimator.onnx"
 CROP = 224
 GRID = 3  # crops on a GRID x GRID lattice over the image
+HALVED = (1, 3, 5, 7)  # lattice places (the edge midpoints) also read 2 x CROP px and halved
+#: Images under this many crops' worth of pixels are flagged: their crops overlap, and on
+#: never-seen files cut to 224-300 px a quarter of the estimates were off by over 1.41x
+#: with a narrow interval (model card).
+MIN_CROPS = 2.0
 SOURCES = ("given", "georeferencing", "tiles.csv", "estimated", "unknown")
 #: Images up to this many pixels are read once, whole, and cut into crops: a JPEG or PNG is
 #: decoded whole for every window read (nine reads of a 2448² JPEG cost 1.7 s, one 0.2 s).
@@ -94,10 +105,30 @@ def known_gsd(path: Path, georef_gsd: float | None, given: float | None) -> Gsd:
 
 def crop_windows(height: int, width: int, crop: int = CROP, grid: int = GRID) -> list[Window]:
     """Up to ``grid * grid`` distinct ``crop``-px windows spread evenly over the image."""
+    lattice = _lattice(height, width, crop, grid)
+    return list(dict.fromkeys(lattice))
+
+
+def _lattice(height: int, width: int, crop: int, grid: int = GRID) -> list[Window]:
+    """``grid * grid`` ``crop``-px windows (clipped to the image), row by row; repeats kept."""
     ch, cw = min(crop, height), min(crop, width)
-    rows = sorted({round(i * (height - ch) / max(1, grid - 1)) for i in range(grid)})
-    cols = sorted({round(i * (width - cw) / max(1, grid - 1)) for i in range(grid)})
+    rows = [round(i * (height - ch) / max(1, grid - 1)) for i in range(grid)]
+    cols = [round(i * (width - cw) / max(1, grid - 1)) for i in range(grid)]
     return [Window(col_off=c, row_off=r, width=cw, height=ch) for r in rows for c in cols]
+
+
+def estimate_windows(height: int, width: int) -> list[tuple[Window, int]]:
+    """The estimator's crops as ``(window, factor)``: :func:`crop_windows` at 1, then the
+    :data:`HALVED` places of the ``2 * CROP`` lattice at 2 (read twice as large, then halved)."""
+    halved = _lattice(height, width, 2 * CROP)
+    return [(w, 1) for w in crop_windows(height, width)] + [(halved[i], 2) for i in HALVED]
+
+
+def _halve(crop: np.ndarray) -> np.ndarray:
+    """``crop`` at half its size, anti-aliased (Lanczos, as the training views)."""
+    h, w = crop.shape[:2]
+    size = (max(1, round(w / 2)), max(1, round(h / 2)))
+    return np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.LANCZOS))
 
 
 @functools.cache
@@ -120,16 +151,20 @@ def trusted_range(model: Path = ESTIMATOR) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def interval_of(log2_crops: np.ndarray, log_var: np.ndarray | None) -> tuple[float, float, float]:
+def interval_of(
+    log2_crops: np.ndarray, log_var: np.ndarray | None, log2_halved: np.ndarray | None = None
+) -> tuple[float, float, float]:
     """Median and interval (metres) from per-crop ``log2`` estimates and log-variances.
 
-    The half-width (in log2) is the crops' robust spread (1.4826 x their median absolute
-    deviation) and the net's own median standard deviation, added in quadrature.
+    The half-width (in log2) adds in quadrature the crops' robust spread (1.4826 x their median
+    absolute deviation), the net's own median standard deviation, and half the gap between the
+    median and the halved crops' median (``log2_halved``, already divided by 2).
     """
     centre = float(np.median(log2_crops))
     spread = 1.4826 * float(np.median(np.abs(log2_crops - centre)))
     own = 0.0 if log_var is None else float(np.median(np.exp(0.5 * log_var)))
-    half = math.hypot(spread, own)
+    drift = 0.0 if log2_halved is None else abs(float(np.median(log2_halved)) - centre) / 2
+    half = math.sqrt(spread**2 + own**2 + drift**2)
     return 2.0**centre, 2.0 ** (centre - half), 2.0 ** (centre + half)
 
 
@@ -148,16 +183,24 @@ def estimate_gsd(
     Returns:
         ``Gsd(median, "estimated", (low, high))``.
     """
-    windows = crop_windows(height, width)
+    windows = estimate_windows(height, width)
     if height * width <= ONE_READ_PIXELS:
         whole = read(Window(col_off=0, row_off=0, width=width, height=height))
-        crops = [whole[w.toslices()] for w in windows]
+        crops = [whole[w.toslices()] for w, _ in windows]
     else:
-        crops = [read(w) for w in windows]
-    batch = np.stack([c.transpose(2, 0, 1) for c in crops]).astype(np.float32) / 255.0
-    outputs = _session(model).run(None, {"input": batch})  # type: ignore[attr-defined]
-    log_var = np.asarray(outputs[1]).ravel() if len(outputs) > 1 else None
-    metres, low, high = interval_of(np.asarray(outputs[0]).ravel(), log_var)
+        crops = [read(w) for w, _ in windows]
+    crops = [c if f == 1 else _halve(c) for c, (_, f) in zip(crops, windows, strict=True)]
+    outputs = []
+    for shape in dict.fromkeys(c.shape for c in crops):  # one batch per crop size
+        group = [i for i, c in enumerate(crops) if c.shape == shape]
+        batch = np.stack([crops[i].transpose(2, 0, 1) for i in group]).astype(np.float32) / 255
+        out = _session(model).run(None, {"input": batch})  # type: ignore[attr-defined]
+        outputs += [(i, *(np.asarray(o).ravel()[j] for o in out)) for j, i in enumerate(group)]
+    outputs.sort(key=lambda o: o[0])
+    native = np.array([f == 1 for _, f in windows])
+    log2_crops = np.array([o[1] for o in outputs]) - np.log2([f for _, f in windows])
+    log_var = np.array([o[2] for o in outputs])[native] if len(outputs[0]) > 2 else None
+    metres, low, high = interval_of(log2_crops[native], log_var, log2_crops[~native])
     return Gsd(metres, "estimated", (low, high))
 
 
@@ -166,14 +209,17 @@ def estimate_gsd_array(image: np.ndarray, model: Path = ESTIMATOR) -> Gsd:
     return estimate_gsd(lambda w: image[w.toslices()], image.shape[0], image.shape[1], model)
 
 
-def doubt(gsd: Gsd, model: Path = ESTIMATOR) -> str | None:
-    """Why an estimate should not be trusted (interval wider than :data:`WIDE`, or outside
+def doubt(gsd: Gsd, model: Path = ESTIMATOR, shape: tuple[int, int] | None = None) -> str | None:
+    """Why an estimate should not be trusted (interval wider than :data:`WIDE`, an image of
+    ``shape`` (rows, columns) under :data:`MIN_CROPS` crops' worth of pixels, or outside
     :func:`trusted_range`), or ``None``."""
     if not gsd.estimated or gsd.metres is None or gsd.interval is None:
         return None
     low, high = gsd.interval
     if high > WIDE * low:
-        return f"its crops disagree by {high / low:.2g}x"  # the interval is in the GSD text
+        return f"its interval spans {high / low:.2g}x"  # the interval is in the GSD text
+    if shape is not None and shape[0] * shape[1] < MIN_CROPS * CROP * CROP:
+        return f"its {shape[1]}x{shape[0]} px are too few to tell (its crops overlap)"
     lo, hi = trusted_range(model)
     if not lo <= gsd.metres <= hi:
         return f"outside the range the estimator is trusted in ({lo:g}-{hi:g} m)"
@@ -185,7 +231,7 @@ def estimate_scene_gsd(
 ) -> Gsd:
     """:func:`estimate_gsd` for the file ``name``, with a warning naming it when in doubt."""
     gsd = estimate_gsd(read, height, width)
-    reason = doubt(gsd)
+    reason = doubt(gsd, shape=(height, width))
     if reason:
         log.warning(
             "%s: GSD estimated from the pixels as %s, but %s; give --gsd for a reliable map "
