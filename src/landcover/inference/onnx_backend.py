@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
 from landcover.errors import LandcoverError, LandcoverIOError
 from landcover.inference.onnx_meta import meta_from_metadata
@@ -25,6 +24,8 @@ class OnnxPredictor:
     """
 
     def __init__(self, path: str | Path, threads: int | None = None) -> None:
+        import onnxruntime as ort  # ~0.1 s: loads when a model is opened, not for --help
+
         self.path = Path(path)
         opts = ort.SessionOptions()
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
