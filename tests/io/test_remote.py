@@ -170,3 +170,15 @@ def test_s3_cog_maps_as_the_local_file(
     a, b = _classes(tmp_path / "local"), _classes(tmp_path / "s3")
     assert list(a) == list(b) == ["scene_classes.tif"]
     assert np.array_equal(a["scene_classes.tif"], b["scene_classes.tif"])
+
+
+def test_a_403_inside_the_url_is_not_access_denied() -> None:
+    from landcover.io.remote import _reason
+
+    url = "http://127.0.0.1:40335/a403/not.tif"
+    assert _reason(f"'/vsicurl/{url}' not recognized as being in a supported file format.") == (
+        f"not a readable remote raster ('/vsicurl/{url}' not recognized as being in a supported "
+        "file format.)"
+    )
+    assert _reason("HTTP error 403 on the request").startswith("access denied (HTTP 403)")
+    assert _reason(f"{url}: Access Denied").startswith("access denied (HTTP 403)")

@@ -165,7 +165,9 @@ def _reason(message: str) -> str:
         return http_reason(int(code.group(1)))
     if "does not exist" in message or "No such file" in message:
         return "not found"
-    if "Access Denied" in message or "AccessDenied" in message or "403" in message:
+    # "403" alone, not inside the URL's port or path (127.0.0.1:40335 once read as denied)
+    denied = re.search(r"(?<![\w.:/-])403(?![\w.])", message)
+    if "Access Denied" in message or "AccessDenied" in message or denied:
         return http_reason(403)
     return f"not a readable remote raster ({first[:160]})"
 
