@@ -170,3 +170,25 @@ def test_unwritable_out_dir_is_refused(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setattr(Path, "write_bytes", refuse)
     with pytest.raises(LandcoverError, match="out: output folder is not writable"):
         prepare_out_dir(tmp_path / "out")
+
+
+def test_a_cancelled_scene_stops_before_its_next_block_leaving_nothing(tmp_path: Path) -> None:
+    import threading
+
+    cancel = threading.Event()
+
+    class CancelsAfterOneBlock(IdentityPredictor):
+        def predict_batch(self, x: np.ndarray) -> np.ndarray:
+            cancel.set()  # the run is interrupted while the first block is mapped
+            return super().predict_batch(x)
+
+    src = write_geotiff(tmp_path / "scene.tif", np.moveaxis(coded_image(90, 70), -1, 0))
+    out = tmp_path / "out"
+    out.mkdir()
+    predictor = CancelsAfterOneBlock(gsd_m=2.0)
+    options = PredictOptions(block_size=32)  # 3 x 3 blocks of 32 px
+    with pytest.raises(KeyboardInterrupt):
+        predict_file(predictor, src, out, options, progress=False, cancel=cancel)
+    assert len(predictor.calls) == 1 and list(out.iterdir()) == []
+    done = predict_file(IdentityPredictor(gsd_m=2.0), src, out, options, progress=False)
+    assert len(done.outputs) == 6  # not cancelled: every block, every file

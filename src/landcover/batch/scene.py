@@ -12,6 +12,7 @@ fails. The class raster is written once, as a Cloud-Optimized GeoTIFF
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -261,6 +262,7 @@ def predict_file(
     *,
     stem: str | None = None,
     progress: bool = True,
+    cancel: threading.Event | None = None,
 ) -> SceneResult:
     """Map one image (JPEG, PNG, TIFF, GeoTIFF) into the existing folder ``out_dir``.
 
@@ -276,6 +278,8 @@ def predict_file(
         options: how to map it (default :class:`PredictOptions`'s defaults).
         stem: the outputs' name (default: the input's).
         progress: a progress bar over the blocks of a large scene.
+        cancel: once set (the run was interrupted), the scene stops before its next block
+            with ``KeyboardInterrupt``, leaving none of its files.
 
     Returns:
         The files written, the area table and the GSD used.
@@ -285,6 +289,8 @@ def predict_file(
     prefix = Path(out_dir) / (stem or path.stem)
     with open_scene(predictor, path, options, prefix) as scene:
         for block in scene.blocks(progress=progress):
+            if cancel is not None and cancel.is_set():
+                raise KeyboardInterrupt
             mapped = map_image(
                 predictor,
                 block.rgb,
