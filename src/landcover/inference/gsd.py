@@ -25,6 +25,7 @@ import functools
 import json
 import logging
 import math
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,7 +139,9 @@ def _session(path: Path) -> object:
     if not path.is_file():
         raise LandcoverError("the bundled GSD estimator is missing; give --gsd", path)
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
+    opts.intra_op_num_threads = os.cpu_count() or 1  # as the map's model: 0.15 -> 0.09 s on 2
+    opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # shared cores
     return ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
 
 
