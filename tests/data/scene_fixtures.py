@@ -7,6 +7,7 @@ square over rows 40..55, cols 30..45; everything else unlabelled.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,8 @@ import rasterio
 import shapely
 import yaml
 from rasterio.transform import from_origin
+
+from landcover.models.meta import ModelMeta
 
 CRS = "EPSG:32631"
 X0, Y0 = 500000.0, 4000064.0
@@ -73,3 +76,10 @@ def write_list(path: Path, scenes: list[dict], **extra: object) -> Path:
     """A YAML scene list."""
     path.write_text(yaml.safe_dump({**extra, "scenes": scenes}), encoding="utf-8")
     return path
+
+
+@dataclass
+class Model:
+    """A stand-in predictor holding only its metadata (the tests patch the mapping itself)."""
+
+    meta: ModelMeta

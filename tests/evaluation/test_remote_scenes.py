@@ -4,7 +4,6 @@ the same list of local files."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +19,16 @@ from landcover.errors import LandcoverIOError
 from landcover.evaluation.scene_blocks import evaluate_scene_blocks
 from landcover.models.meta import ModelMeta
 from landcover.schema import get_schema
-from tests.data.scene_fixtures import default_polygons, write_list, write_raster, write_schema
+from tests.data.scene_fixtures import (
+    Model,
+    default_polygons,
+    write_list,
+    write_raster,
+    write_schema,
+)
 from tests.remote_servers import RangeServer
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
-
-
-@dataclass
-class Model:
-    meta: ModelMeta
 
 
 def by_red(predictor, image, **kw):  # noqa: ANN001, ANN201

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -16,6 +15,7 @@ from landcover.evaluation.scene_blocks import evaluate_scene_blocks
 from landcover.models.meta import ModelMeta
 from landcover.schema import get_schema
 from tests.data.scene_fixtures import (
+    Model,
     pixel_box,
     write_list,
     write_polygons,
@@ -24,11 +24,6 @@ from tests.data.scene_fixtures import (
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::DeprecationWarning")
-
-
-@dataclass
-class Model:
-    meta: ModelMeta
 
 
 def all_forest(predictor, image, **kw):  # noqa: ANN001, ANN201
