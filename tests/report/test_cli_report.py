@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -50,3 +51,29 @@ def test_predict_report_writes_and_prints_the_page(tmp_path: Path, capsys) -> No
     assert printed[-1] == f"report: {out / 'index.html'}"
     html = (out / "index.html").read_text(encoding="utf-8")
     assert "tiny.onnx" in html and (out / "report_assets" / "scene-000.js").is_file()
+
+
+def test_the_report_does_not_repeat_what_predict_said_of_the_bands(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A 4-band GeoTIFF with no band meaning: predict warns once that it takes bands 1-3; the
+    # report reads the image again for its preview and says nothing more.
+    pytest.importorskip("onnx")
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from tests.inference.conftest import make_onnx
+
+    model = make_onnx(tmp_path / "tiny.onnx")
+    image = tmp_path / "four.tif"
+    data = np.random.default_rng(0).integers(0, 256, (4, 24, 36), dtype=np.uint8)
+    profile = dict(driver="GTiff", width=36, height=24, count=4, dtype="uint8", crs="EPSG:32633")
+    with rasterio.open(image, "w", transform=from_origin(0, 0, 1, 1), **profile) as dst:
+        dst.write(data)
+        dst.colorinterp = [rasterio.enums.ColorInterp.undefined] * 4
+    out = tmp_path / "out"
+    with caplog.at_level(logging.INFO):
+        argv = ["predict", str(image), "--model", str(model), "--out", str(out), "--report"]
+        assert main(argv) == 0
+    said = [r.getMessage() for r in caplog.records if r.name == "landcover.io.bands"]
+    assert len(said) == 1 and "using the first three as RGB" in said[0], said

@@ -9,7 +9,6 @@ a user's console.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ import numpy as np
 
 from landcover.errors import require_extra
 from landcover.io.atomic import TEMP_NAME_WARNING
+from landcover.io.logs import quieted
 
 GPKG_VERSION = "1.3"
 # GeoPackage's SQLite ``PRAGMA user_version`` for :data:`GPKG_VERSION` (1.3.0 -> 10300).
@@ -30,15 +30,9 @@ def quiet_pyogrio() -> Iterator[None]:
     """Silence pyogrio's "Created N records" (logged at INFO for every write) and GDAL's warning
     that a GeoPackage's temporary name (``.tmp``, see :func:`~landcover.io.atomic.reserve_temp`)
     does not end in ``.gpkg``."""
-    logger = logging.getLogger("pyogrio")
-    level = logger.level
-    logger.setLevel(max(level, logging.WARNING))
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", TEMP_NAME_WARNING)
-            yield
-    finally:
-        logger.setLevel(level)
+    with quieted("pyogrio"), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", TEMP_NAME_WARNING)
+        yield
 
 
 def write_gpkg_layer(

@@ -20,6 +20,7 @@ from rasterio.windows import Window
 
 from landcover.errors import LandcoverError
 from landcover.inference.writers import atomic_save, write_color_png
+from landcover.io.logs import quieted
 from landcover.io.raster import RasterReader, open_raster
 from landcover.report.scenes import Grid, SceneFiles
 
@@ -95,7 +96,8 @@ def image_preview(
     if path is None:
         return None
     try:
-        with RasterReader(path) as reader:
+        # the run already said how the image's bands were read: not again for every scene
+        with quieted("landcover.io", logging.ERROR), RasterReader(path) as reader:
             info = reader.info
             if (info.height, info.width) != (grid.height, grid.width):
                 return None
