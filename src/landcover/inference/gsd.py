@@ -44,9 +44,9 @@ ESTIMATOR = Path(__file__).resolve().parent.parent / "weights" / "gsd-estimator.
 CROP = 224
 GRID = 3  # crops on a GRID x GRID lattice over the image
 HALVED = (1, 3, 5, 7)  # lattice places (the edge midpoints) also read 2 x CROP px and halved
-#: Images under this many crops' worth of pixels are flagged: their crops overlap, and on
-#: never-seen files cut to 224-300 px a quarter of the estimates were off by over 1.41x
-#: with a narrow interval (model card).
+#: Images under this many crops' worth of pixels are flagged: their crops overlap, and of
+#: never-seen files cut to 224 px, 17 % were off by over 1.41x with a narrow interval (model
+#: card, ``benchmarks/gsd_estimation.py --part sizes``).
 MIN_CROPS = 2.0
 SOURCES = ("given", "georeferencing", "tiles.csv", "estimated", "unknown")
 #: Images up to this many pixels are read once, whole, and cut into crops: a JPEG or PNG is
