@@ -11,13 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyogrio.raw
+import pytest
 import rasterio
 import shapely
 import yaml
 from rasterio.transform import from_origin
 
 from landcover.models.meta import ModelMeta
+
+# A test module that imports these fixtures is skipped on a core install (no pyogrio).
+pytest.importorskip("pyogrio", reason="scene lists with polygons need pip install 'landcover[gis]'")
+import pyogrio.raw  # noqa: E402
 
 CRS = "EPSG:32631"
 X0, Y0 = 500000.0, 4000064.0

@@ -7,7 +7,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pyogrio
 import pytest
 import rasterio
 import shapely
@@ -30,6 +29,8 @@ from tests.data.scene_fixtures import (
     write_raster,
     write_schema,
 )
+
+pyogrio = pytest.importorskip("pyogrio")
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

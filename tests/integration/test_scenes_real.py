@@ -30,6 +30,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def scene(tmp_path_factory) -> tuple[Scene, np.ndarray]:
     """The crop as a GeoTIFF (UTM 33N, 0.5 m) and its mask's left half as polygons."""
+    pytest.importorskip("pyogrio", reason="polygon labels need pip install 'landcover[gis]'")
     import pyogrio.raw
 
     work = tmp_path_factory.mktemp("real_scene")

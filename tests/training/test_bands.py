@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 
 import pytest
-import torch
+
+torch = pytest.importorskip("torch", reason="needs pip install 'landcover[train]'")
 
 from landcover.models.registry import create_model
 from landcover.training.finetune import widen_input_channels

@@ -7,7 +7,9 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
-import torch
+import pytest
+
+torch = pytest.importorskip("torch", reason="needs pip install 'landcover[train]'")
 from torch import nn
 
 from landcover.training.gsd_net import FEATURES, INT8_FROM, PooledFeatures, compact_weights
