@@ -259,3 +259,12 @@ def test_bundled_estimator_on_never_seen_native_files() -> None:
         assert len(ratios) >= 3 and 1 / 1.41 < float(np.median(ratios)) < 1.41, (source, ratios)
         if source == "deepglobe":
             assert all(1 / 1.41 < r < 1.41 for r in ratios), ratios
+
+
+def test_a_missing_estimator_is_an_io_error_naming_the_file(tmp_path: Path) -> None:
+    from landcover.errors import LandcoverIOError
+
+    gone = tmp_path / "gone.onnx"
+    with pytest.raises(LandcoverIOError, match="the bundled GSD estimator is missing") as e:
+        estimate_gsd(lambda w: np.zeros((8, 8, 3), np.uint8), 8, 8, gone)
+    assert isinstance(e.value, OSError) and e.value.filename == str(gone)

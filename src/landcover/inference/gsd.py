@@ -36,7 +36,7 @@ from PIL import Image
 from rasterio.windows import Window
 
 from landcover.data.pairs import tiles_row
-from landcover.errors import LandcoverError
+from landcover.errors import LandcoverError, LandcoverIOError
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def _session(path: Path) -> object:
     import onnxruntime as ort  # the core dependency, imported where a model is run
 
     if not path.is_file():
-        raise LandcoverError("the bundled GSD estimator is missing; give --gsd", path)
+        raise LandcoverIOError("the bundled GSD estimator is missing; give --gsd", path)
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = os.cpu_count() or 1  # as the map's model: 0.15 -> 0.09 s on 2
     opts.inter_op_num_threads = 1
