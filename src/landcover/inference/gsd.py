@@ -193,17 +193,19 @@ def estimate_gsd(
     else:
         crops = [read(w) for w, _ in windows]
     crops = [c if f == 1 else _halve(c) for c, (_, f) in zip(crops, windows, strict=True)]
-    outputs = []
+    est, log_var = np.zeros(len(crops)), None
     for shape in dict.fromkeys(c.shape for c in crops):  # one batch per crop size
         group = [i for i, c in enumerate(crops) if c.shape == shape]
         batch = np.stack([crops[i].transpose(2, 0, 1) for i in group]).astype(np.float32) / 255
         out = _session(model).run(None, {"input": batch})  # type: ignore[attr-defined]
-        outputs += [(i, *(np.asarray(o).ravel()[j] for o in out)) for j, i in enumerate(group)]
-    outputs.sort(key=lambda o: o[0])
-    native = np.array([f == 1 for _, f in windows])
-    log2_crops = np.array([o[1] for o in outputs]) - np.log2([f for _, f in windows])
-    log_var = np.array([o[2] for o in outputs])[native] if len(outputs[0]) > 2 else None
-    metres, low, high = interval_of(log2_crops[native], log_var, log2_crops[~native])
+        est[group] = np.asarray(out[0]).ravel()
+        if len(out) > 1:  # the net's own log-variance
+            log_var = np.zeros(len(crops)) if log_var is None else log_var
+            log_var[group] = np.asarray(out[1]).ravel()
+    factors = np.array([f for _, f in windows])
+    native, log2_crops = factors == 1, est - np.log2(factors)
+    own = None if log_var is None else log_var[native]
+    metres, low, high = interval_of(log2_crops[native], own, log2_crops[~native])
     return Gsd(metres, "estimated", (low, high))
 
 
