@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import rasterio
 from PIL import Image
 
 from landcover.schema import DEEPGLOBE, ClassSchema
@@ -64,3 +65,12 @@ def write_dataset(
         write_mask(root / f"{name}_mask.png", lab, schema)
         labels.append(lab)
     return labels
+
+
+def class_rasters(out: Path) -> dict[str, np.ndarray]:
+    """Every ``*_classes.tif`` of a run folder, by name: its band 1."""
+    result = {}
+    for p in sorted(Path(out).glob("*_classes.tif")):
+        with rasterio.open(p) as src:
+            result[p.name] = src.read(1)
+    return result

@@ -13,8 +13,9 @@ import pytest
 from landcover.batch.records import run_status
 from landcover.batch.runner import ModelSpec, predict_many
 from landcover.cli import main
+from tests.helpers import class_rasters
 from tests.inference.conftest import make_onnx
-from tests.io.test_remote import _classes, write_cog
+from tests.io.test_remote import write_cog
 from tests.remote_servers import RangeServer
 
 HEADER_BYTES = 16384  # GDAL's first read of a remote file (GDAL_INGESTED_BYTES_AT_OPEN)
@@ -54,6 +55,6 @@ def test_server_killed_mid_run_then_the_next_run_retries(
         again = predict_many(urls, out, model=model, executor=address, progress=False)
     assert not again.failures and sorted(s.stem for s in again.scenes) == ["a", "b", "c"]
     assert run_status(out).failed == {}
-    here, there = _classes(tmp_path / "local"), _classes(out)
+    here, there = class_rasters(tmp_path / "local"), class_rasters(out)
     assert sorted(here) == sorted(there) == ["a_classes.tif", "b_classes.tif", "c_classes.tif"]
     assert all(np.array_equal(here[k], there[k]) for k in here)

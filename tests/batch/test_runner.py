@@ -22,6 +22,7 @@ from landcover.batch.tasks import ModelSpec
 from landcover.cli import main
 from landcover.errors import InputError
 from landcover.inference.options import PredictOptions
+from tests.helpers import class_rasters
 from tests.inference.conftest import coded_image, make_onnx
 
 pytestmark = pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
@@ -35,14 +36,6 @@ def _images(folder: Path, n: int, size: int = 64) -> list[Path]:
         Image.fromarray(coded_image(size, size + 8, seed=i)).save(p)
         paths.append(p)
     return paths
-
-
-def _pixels(out: Path) -> dict[str, np.ndarray]:
-    result = {}
-    for p in sorted(out.glob("*_classes.tif")):
-        with rasterio.open(p) as src:
-            result[p.name] = src.read(1)
-    return result
 
 
 def test_failures_are_recorded_and_retried(tmp_path: Path) -> None:
@@ -93,7 +86,7 @@ def test_local_cluster_equals_in_process_and_names_never_collide(tmp_path: Path)
         executor="local:2", progress=False,
     )  # fmt: skip
     assert not here.failures and not dask.failures
-    a, b = _pixels(tmp_path / "here"), _pixels(tmp_path / "dask")
+    a, b = class_rasters(tmp_path / "here"), class_rasters(tmp_path / "dask")
     assert sorted(a) == sorted(b) == [
         "a_s00_classes.tif", "a_s01_classes.tif",
         "b_s00_classes.tif", "b_s01_classes.tif", "s02_classes.tif",
@@ -234,7 +227,7 @@ def test_real_tiles_on_two_workers_equal_the_in_process_run(tmp_path: Path) -> N
     here = predict_many(tiles, tmp_path / "here", progress=False)
     dask = predict_many(tiles, tmp_path / "dask", executor="local:2", progress=False)
     assert len(here.scenes) == len(dask.scenes) == 4 and not dask.failures
-    a, b = _pixels(tmp_path / "here"), _pixels(tmp_path / "dask")
+    a, b = class_rasters(tmp_path / "here"), class_rasters(tmp_path / "dask")
     assert sorted(a) == sorted(b) and all(np.array_equal(a[k], b[k]) for k in a)
 
 

@@ -17,8 +17,9 @@ from landcover.batch.stac_input import expand_stac, read_stac
 from landcover.cli import main
 from landcover.errors import InputError, LandcoverIOError
 from tests.batch.test_stac import _validate as validate
+from tests.helpers import class_rasters
 from tests.inference.conftest import make_onnx
-from tests.io.test_remote import _classes, write_cog
+from tests.io.test_remote import write_cog
 from tests.remote_servers import RangeServer
 
 SQUARE = {"type": "Polygon", "coordinates": [[[9, 36], [9.01, 36], [9.01, 36.01], [9, 36]]]}
@@ -78,7 +79,7 @@ def test_item_collection_over_http_on_a_local_dask_cluster(
         progress=False,
     )
     assert not run.failures and sorted(s.stem for s in run.scenes) == ["s1_visual", "s22_visual"]
-    a, b = _classes(tmp_path / "local"), _classes(tmp_path / "out")
+    a, b = class_rasters(tmp_path / "local"), class_rasters(tmp_path / "out")
     assert sorted(a) == sorted(b) and all(np.array_equal(a[k], b[k]) for k in a)
     s1 = json.loads((tmp_path / "out/items/s1_visual.json").read_text())
     s22 = json.loads((tmp_path / "out/items/s22_visual.json").read_text())

@@ -23,8 +23,9 @@ from landcover.io.pictures import read_picture
 from landcover.io.raster import NODATA_LABEL, RasterReader
 from landcover.models.meta import ModelMeta
 from landcover.schema import DEEPGLOBE
+from tests.helpers import class_rasters
 from tests.inference.conftest import IdentityPredictor, coded_image, make_onnx, write_geotiff
-from tests.io.test_remote import ORIGIN, _classes, write_cog
+from tests.io.test_remote import ORIGIN, write_cog
 from tests.remote_servers import RangeServer
 
 SAMPLE = Path(__file__).resolve().parents[2] / "src/landcover/samples/deepglobe_sample.jpg"
@@ -146,7 +147,7 @@ def test_mapping_a_cog_at_a_coarser_gsd_reads_its_overview_not_the_file(
         )
         sent = server.sent()["big.tif"]
     assert not local.failures and not remote.failures
-    here, there = _classes(tmp_path / "local"), _classes(tmp_path / "remote")
+    here, there = class_rasters(tmp_path / "local"), class_rasters(tmp_path / "remote")
     assert np.array_equal(here["big_classes.tif"], there["big_classes.tif"])
     assert here["big_classes.tif"].shape == (1024, 1024)
     # The x2 overview (a quarter of level 0's bytes) and the header: 19 % of this file.

@@ -15,6 +15,7 @@ from landcover.batch.runner import ModelSpec, predict_many
 from landcover.errors import LandcoverError, LandcoverIOError
 from landcover.io.images import read_mask_rgb, read_rgb
 from landcover.io.remote import check_remote, display, gdal_path, input_path, is_remote
+from tests.helpers import class_rasters
 from tests.inference.conftest import coded_image, make_onnx, write_geotiff
 from tests.remote_servers import RangeServer, S3Server
 
@@ -39,14 +40,6 @@ def write_cog(path: Path, height: int, width: int, seed: int = 0, blocksize: int
     )
     plain.unlink()
     return path
-
-
-def _classes(out: Path) -> dict[str, np.ndarray]:
-    result = {}
-    for p in sorted(out.glob("*_classes.tif")):
-        with rasterio.open(p) as src:
-            result[p.name] = src.read(1)
-    return result
 
 
 @pytest.fixture
@@ -91,7 +84,7 @@ def test_http_cog_maps_as_the_local_file_pixel_for_pixel(
         urls = [server.url("a/scene.tif"), server.url("b/scene.tif")]
         remote = predict_many(urls, tmp_path / "remote", model=model, progress=False)
     assert not remote.failures and sorted(s.stem for s in remote.scenes) == ["a_scene", "b_scene"]
-    a, b = _classes(tmp_path / "local"), _classes(tmp_path / "remote")
+    a, b = class_rasters(tmp_path / "local"), class_rasters(tmp_path / "remote")
     assert sorted(a) == sorted(b) == ["a_scene_classes.tif", "b_scene_classes.tif"]
     assert all(np.array_equal(a[k], b[k]) for k in a)
     record = (tmp_path / "remote/.landcover/done/a_scene.json").read_text()
@@ -167,7 +160,7 @@ def test_s3_cog_maps_as_the_local_file(
         with pytest.raises(LandcoverIOError, match="s3://maps/tiles/none.tif: not found"):
             check_remote("s3://maps/tiles/none.tif")
     assert not there.failures and [s.stem for s in there.scenes] == ["scene"]
-    a, b = _classes(tmp_path / "local"), _classes(tmp_path / "s3")
+    a, b = class_rasters(tmp_path / "local"), class_rasters(tmp_path / "s3")
     assert list(a) == list(b) == ["scene_classes.tif"]
     assert np.array_equal(a["scene_classes.tif"], b["scene_classes.tif"])
 
