@@ -21,8 +21,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from landcover.batch.records import RECORDS
 from landcover.batch.scene import predict_file
 from landcover.batch.scene_parts import assemble_parts, predict_part, scene_plan
@@ -31,6 +29,7 @@ from landcover.errors import InputError, require_extra
 from landcover.inference.gsd import Gsd
 from landcover.inference.options import PredictOptions
 from landcover.inference.predictor import Predictor
+from landcover.io.progress import progress_bar
 from landcover.io.raster import open_raster
 
 require_extra("distributed", "dask", "predict --cluster/--scheduler")
@@ -177,8 +176,8 @@ def run_on_dask(
                 futures.append(submit(worker_task, stem, path, out, stem, options))
                 continue
             futures.append(_submit_parts(submit, path, out, stem, plan, options))
-        for future in tqdm(
-            as_completed(futures), "scenes", len(futures), unit="scene", disable=not progress
+        for future in progress_bar(
+            as_completed(futures), "scenes", "scene", total=len(futures), disable=not progress
         ):
             yield _outcome(future)
     finally:

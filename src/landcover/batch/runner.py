@@ -20,8 +20,6 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from landcover.batch.catalog import write_catalog
 from landcover.batch.lock import run_lock
 from landcover.batch.records import (
@@ -39,6 +37,7 @@ from landcover.inference.areas import write_areas_csv
 from landcover.inference.options import PredictOptions
 from landcover.inference.predict import OUTPUT_PATTERNS, RUN_CSV, expand_inputs, output_stems
 from landcover.inference.predictor import Predictor
+from landcover.io.progress import progress_bar
 from landcover.io.remote import input_path
 
 log = logging.getLogger(__name__)
@@ -136,7 +135,9 @@ def predict_many(
                     s: pool.submit(map_one, p, stem=s, progress=progress and one, cancel=cancel)
                     for p, s in todo
                 }
-                for path, stem in tqdm(todo, "scenes", unit="scene", disable=not progress or one):
+                for path, stem in progress_bar(
+                    todo, "scenes", "scene", disable=not progress or one
+                ):
                     with recording(folder.path, stem, path) as rec:
                         rec.scene = futures[stem].result()
                     results.append(rec.result)

@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 from rasterio.windows import Window
-from tqdm import tqdm
 
 from landcover.batch.cog import CogWriter
 from landcover.gis.styles import write_confidence_style, write_raster_style
@@ -42,6 +41,7 @@ from landcover.inference.predict import CONFIDENCE_SUFFIX, scene_gsd
 from landcover.inference.predictor import Predictor
 from landcover.inference.writers import write_color_png, write_overlay_jpg
 from landcover.io.legend import MODEL_GSD_TAG, legend_of_schema
+from landcover.io.progress import progress_bar
 from landcover.io.raster import (
     NODATA_LABEL,
     RasterInfo,
@@ -195,7 +195,7 @@ class Scene:
         info = self.reader.info
         todo = [self.windows[i] for i in (only if only is not None else range(len(self.windows)))]
         quiet = not progress or len(todo) < 2
-        for w in tqdm(todo, info.path.name, unit="block", leave=False, disable=quiet):
+        for w in progress_bar(todo, info.path.name, "block", leave=False, disable=quiet):
             read_w = grow(w, self.margin, info.height, info.width)
             r0, c0 = w.row_off - read_w.row_off, w.col_off - read_w.col_off
             inner = (slice(r0, r0 + w.height), slice(c0, c0 + w.width))

@@ -19,17 +19,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import HTTPError
 from urllib.parse import urljoin, urlparse
-
-import pystac
-from pystac.errors import STACError, STACTypeError
 
 from landcover.batch.stac import SceneInfo
 from landcover.errors import InputError, LandcoverIOError
 from landcover.io.atomic import write_text_atomic
 from landcover.io.remote import http_reason
+
+if TYPE_CHECKING:
+    import pystac
 
 SOURCES_FILE = "stac_sources.json"
 DEFAULT_ASSETS = ("visual", "rgb", "image")
@@ -93,10 +93,7 @@ def read_stac(source: str, asset: str | None = None) -> list[StacSource]:
     kind = data.get("type") if isinstance(data, dict) else None
     if kind not in STAC_TYPES:
         raise InputError("not a STAC Item, ItemCollection, Catalog or Collection", source)
-    try:
-        items = _items(data, kind, location)
-    except (STACError, STACTypeError, KeyError, TypeError, ValueError) as e:
-        raise InputError(f"not valid STAC ({_short(e)})", source) from e
+    items = _items(data, kind, location, source)
     if not items:
         raise InputError("holds no STAC Item", source)
     return [_source(i, location, asset) for i in items]
@@ -110,6 +107,9 @@ def _local(source: str) -> str:
 
 
 def _load(location: str) -> Any:
+    # Lazy: pystac (~0.01 s) loads only when an input is STAC, not for every predict run.
+    import pystac
+
     try:
         return json.loads(pystac.StacIO.default().read_text(location))
     except json.JSONDecodeError as e:
@@ -120,18 +120,27 @@ def _load(location: str) -> Any:
         raise LandcoverIOError(f"cannot read ({reason})", location) from e
 
 
-def _items(data: dict[str, Any], kind: str, location: str) -> list[pystac.Item]:
-    if kind == "Feature":
-        item = pystac.Item.from_dict(data)
-        if not item.get_self_href():
-            item.set_self_href(location)
-        return [item]
-    if kind == "FeatureCollection":
-        return list(pystac.ItemCollection.from_dict(data))
-    catalog = pystac.read_file(location)
-    if not isinstance(catalog, pystac.Catalog):
-        raise InputError("not a STAC Catalog or Collection", location)
-    return list(catalog.get_items(recursive=True))
+def _items(data: dict[str, Any], kind: str, location: str, source: str) -> list[pystac.Item]:
+    # Lazy: pystac (~0.01 s) loads only when an input is STAC, not for every predict run.
+    import pystac
+    from pystac.errors import STACError, STACTypeError
+
+    try:
+        if kind == "Feature":
+            item = pystac.Item.from_dict(data)
+            if not item.get_self_href():
+                item.set_self_href(location)
+            return [item]
+        if kind == "FeatureCollection":
+            return list(pystac.ItemCollection.from_dict(data))
+        catalog = pystac.read_file(location)
+        if not isinstance(catalog, pystac.Catalog):
+            raise InputError("not a STAC Catalog or Collection", location)
+        return list(catalog.get_items(recursive=True))
+    except InputError:
+        raise
+    except (STACError, STACTypeError, KeyError, TypeError, ValueError) as e:
+        raise InputError(f"not valid STAC ({_short(e)})", source) from e
 
 
 def _source(item: pystac.Item, location: str, asset: str | None) -> StacSource:

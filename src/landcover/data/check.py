@@ -14,13 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from tqdm import tqdm
-
 from landcover.data.pairs import Pair, find_pairs
 from landcover.errors import LandcoverError
 from landcover.io.bands import BandSpec
 from landcover.io.images import read_rgb
 from landcover.io.masks import MaskFormatError, read_mask_labels
+from landcover.io.progress import progress_bar
 from landcover.schema import RGB, ClassSchema, EncodedMask
 
 Level = Literal["error", "warning"]
@@ -154,7 +153,7 @@ def check_dataset(
         findings.append(Finding("unpaired_image", p, "no matching mask"))
     for p in found.unpaired_masks:
         findings.append(Finding("unpaired_mask", p, "no matching image"))
-    for pair in tqdm(found.pairs, desc="check", unit="pair", disable=not progress):
+    for pair in progress_bar(found.pairs, "check", "pair", disable=not progress):
         findings.extend(check_pair(pair, schema, bands))
     return CheckReport(root, len(found.pairs), findings)
 

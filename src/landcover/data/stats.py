@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError
 from landcover.io.atomic import write_text_atomic
 from landcover.io.masks import read_mask_labels
+from landcover.io.progress import progress_bar
 from landcover.schema import ClassSchema, EncodedMask, count_labels
 
 STATS_JSON = "class_stats.json"
@@ -127,7 +127,7 @@ def compute_stats(
         raise LandcoverError("no image/mask pairs to count")
     images: list[MaskStats] = []
     failures: list[tuple[Path, str]] = []
-    for pair in tqdm(pairs, desc="stats", unit="mask", disable=not progress):
+    for pair in progress_bar(pairs, "stats", "mask", disable=not progress):
         try:
             encoded = read_mask_labels(pair.mask, schema)
         except LandcoverError as e:

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 from rasterio.windows import Window
-from tqdm import tqdm
 
 from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError, LandcoverIOError
@@ -49,6 +48,7 @@ from landcover.io.atomic import prepare_output_dir
 from landcover.io.bands import BandSpec
 from landcover.io.masks import far_from_palette as far_from_palette
 from landcover.io.masks import read_mask_labels
+from landcover.io.progress import progress_bar
 from landcover.io.raster import RasterReader
 from landcover.models.meta import ModelMeta
 from landcover.schema import ClassSchema, EncodedMask
@@ -266,7 +266,7 @@ def evaluate_pairs(
     out = prepare_output(out, overwrite)
     predict = remapped(predict or _default_predict(), mapping)
     run = _Tally(schema, gallery, len(pairs), seed, flag_threshold, min_area)
-    for i, pair in enumerate(tqdm(pairs, desc="evaluate", unit="image", disable=not progress)):
+    for i, pair in enumerate(progress_bar(pairs, "evaluate", "image", disable=not progress)):
         try:
             image, truth, valid = read_truth(pair, schema, bands)
             gsd, extra = run.gsd_for(image, gsd_m, estimate)

@@ -29,7 +29,6 @@ from typing import Any
 import numpy as np
 import rasterio
 from rasterio.windows import Window
-from tqdm import tqdm
 
 from landcover.errors import InputError, LandcoverIOError
 from landcover.gis.change_codes import change_codes, change_colormap, change_dtype, change_legend
@@ -40,6 +39,7 @@ from landcover.gis.styles import write_raster_style
 from landcover.io.atomic import prepare_output_dir
 from landcover.io.ground import class_hectares, ground_gsd, is_georeferenced, row_pixel_areas
 from landcover.io.legend import Legend, legend_from_dataset
+from landcover.io.progress import progress_bar
 from landcover.io.raster import RasterInfo, RasterWriter, gdal_env, open_raster
 from landcover.io.remote import is_remote
 
@@ -166,7 +166,7 @@ def _compare(
     writer = _change_writer(src_b, legend, tif)
     try:
         blocks = list(_blocks(src_b.width, src_b.height))
-        for w in tqdm(blocks, desc="change", unit="block", disable=not progress):
+        for w in progress_bar(blocks, "change", "block", disable=not progress):
             code = _block_codes(src_b, src_a, w, k)
             writer.write(code, w)
             pixels += np.bincount(np.minimum(code, k * k).ravel(), minlength=k * k + 1)

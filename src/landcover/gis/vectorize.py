@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from tqdm import tqdm
 
 from landcover.errors import InputError, require_extra
 from landcover.gis.measure import Ground
@@ -36,6 +35,7 @@ from landcover.gis.styles import add_gpkg_style, vector_qml
 from landcover.gis.vector_io import LayerWriter, driver_for
 from landcover.io.atomic import prepare_output_file, write_text_atomic
 from landcover.io.legend import MODEL_GSD_TAG, Legend, read_legend, recorded_gsd
+from landcover.io.progress import CountingBar
 from landcover.io.raster import gdal_env
 
 
@@ -200,19 +200,19 @@ def _write_layer(
     conf = _open_confidence(result.confidence, reader)
     total = len(reader.strips) * (3 if mmu_ha > 0 else 1)
     quiet = not progress or total < 2
-    bar = tqdm(total=total, desc=reader.path.name, unit="strip", leave=False, disable=quiet)
+    bar = CountingBar(total, reader.path.name, "strip", disable=quiet)
     try:
         sieve: Sieve | None = None
         if mmu_ha > 0:
             assert ground.row_areas is not None
-            sieve = plan_sieve(reader, ground.row_areas, mmu_ha * 1e4, bar.update)
+            sieve = plan_sieve(reader, ground.row_areas, mmu_ha * 1e4, bar.step)
             result.merged_patches = sieve.changed if sieve else 0
         batches = iter_polygons(
             reader,
             sieve=sieve,
             tolerance_px=result.tolerance_px,
             confidence=conf,
-            progress=bar.update,
+            progress=bar.step,
         )
         _write_batches(result, batches, ground, legend, _class_names(legend, reader))
     finally:

@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import urllib.error
-import urllib.request
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -127,6 +125,10 @@ def check_remote(path: str | Path) -> None:
 
 def _probe_range(url: str) -> None:
     """Ask for byte 0 only; a 206 answer means the server reads ranges."""
+    # Lazy: urllib.request (with http.client and ssl, ~0.01 s) loads only to check a URL.
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"Range": "bytes=0-0"})
     try:
         with urllib.request.urlopen(request, timeout=PROBE_TIMEOUT_S) as answer:

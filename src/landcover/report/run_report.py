@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from tqdm import tqdm
-
 from landcover import __version__
 from landcover.batch.records import read_run
 from landcover.errors import LandcoverIOError
 from landcover.io.atomic import prepare_output_file, write_text_atomic
+from landcover.io.progress import progress_bar
 from landcover.report.assets import copy_static, write_js_assignment
 from landcover.report.html import (
     Cell,
@@ -74,7 +73,7 @@ def write_run_report(
     page = prepare_output_file(run_dir / PAGE, "the report page", overwrite)
     assets = copy_static(run_dir)
     scenes = []
-    bar = tqdm(files, desc="report", unit="scene", disable=not progress or len(files) < 2)
+    bar = progress_bar(files, "report", "scene", disable=not progress or len(files) < 2)
     for i, f in enumerate(bar):
         scenes.append(build_scene(i, f, run_dir))
     totals = class_totals(run_dir / RUN_CSV, scenes)

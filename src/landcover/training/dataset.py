@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 from torch.utils.data import Dataset
-from tqdm import tqdm
 
 from landcover.data.pairs import Pair
 from landcover.errors import LandcoverError
 from landcover.io.images import read_rgb
 from landcover.io.masks import read_mask_labels
+from landcover.io.progress import progress_bar
 from landcover.schema import ClassSchema, count_labels
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ class PairDataset(Dataset[tuple[torch.Tensor, torch.Tensor]]):
         if cache:
             self._arrays = [
                 load_pair(p, schema)
-                for p in tqdm(self.pairs, desc="decoding", unit="img", leave=False)
+                for p in progress_bar(self.pairs, "decoding", "img", leave=False)
             ]
 
     def __len__(self) -> int:
