@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio.transform import from_origin
+from rasterio.windows import Window
 
-from landcover.batch.cog import is_cog, to_cog
+from landcover.batch.cog import CogWriter, is_cog, overview_factors, to_cog
 from landcover.errors import LandcoverError
+from landcover.io.raster import RasterInfo
 from tests.batch.class_rasters import UTM, pattern, write_class_raster
 
 cogeo = pytest.importorskip("rio_cogeo.cogeo", reason="rio-cogeo checks the COG layout")
@@ -116,3 +118,51 @@ def test_class_names_sidecar_follows_the_cog(classes_tif: Path, tmp_path: Path) 
     assert is_cog(out) and is_cog(classes_tif)
     hidden = [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert hidden == []  # no temporary file, nor its sidecar, left behind
+
+
+@pytest.mark.parametrize(("width", "height"), [(2448, 2448), (1100, 900), (513, 40), (512, 300)])
+def test_overview_factors_are_the_cog_drivers(width: int, height: int, tmp_path: Path) -> None:
+    labels = np.zeros((height, width), dtype=np.uint8)
+    path = write_class_raster(tmp_path / "z_classes.tif", labels, UTM, from_origin(0, 0, 1, 1))
+    with rasterio.open(to_cog(path, tmp_path / "z_cog.tif")) as src:
+        assert overview_factors(width, height) == src.overviews(1)
+
+
+def _written(path: Path, labels: np.ndarray, constant_px: float) -> list[np.ndarray]:
+    """``labels`` through a :class:`CogWriter`; the COG's full resolution and overviews."""
+    info = RasterInfo(path, WIDTH, HEIGHT, UTM, from_origin(0, 0, 1, 1), None, 1.0, "uint8")
+    writer = CogWriter(path, info, nodata=255, constant_px=constant_px)
+    writer.write(labels, Window(col_off=0, row_off=0, width=WIDTH, height=HEIGHT))
+    writer.close()
+    assert cogeo.cog_validate(str(path))[0]
+    with rasterio.open(path) as src:
+        levels = [src.read(1)]
+        assert src.overviews(1) == [2, 4]
+    for level in (0, 1):
+        with rasterio.open(path, overview_level=level) as ov:
+            levels.append(ov.read(1))
+    return levels
+
+
+def test_overviews_within_a_model_pixel_are_sampled_to_the_same_map(tmp_path: Path) -> None:
+    """A map constant over 4 px squares (its model's pixels): sampled overviews up to x4 are
+    the voted ones (row 0 aside: nodata, left out of the vote)."""
+    labels = pattern(HEIGHT, WIDTH, seed=3, block=4)
+    voted = _written(tmp_path / "v_classes.tif", labels, constant_px=1)
+    sampled = _written(tmp_path / "s_classes.tif", labels, constant_px=4)
+    assert np.array_equal(sampled[0], labels) and np.array_equal(voted[0], labels)
+    for v, s in zip(voted[1:], sampled[1:], strict=True):
+        assert np.array_equal(v[1:], s[1:])
+
+
+def test_overviews_coarser_than_a_model_pixel_are_voted(tmp_path: Path) -> None:
+    """2 px model pixels; every other pixel of every other row a dot of class 6 on 4 px squares
+    of classes 0-5: the x2 overview samples (dots or squares, by GDAL's phase), the x4 one
+    votes (each 4 x 4 block holds 12 pixels of its square and 4 dots)."""
+    squares = pattern(HEIGHT, WIDTH, seed=4, block=4) % 6
+    labels = squares.copy()
+    labels[::2, ::2] = 6
+    labels[0] = 255
+    _, half, quarter = _written(tmp_path / "n_classes.tif", labels, constant_px=2)
+    assert any(np.array_equal(half[1:], labels[r::2, c::2][1:]) for r in (0, 1) for c in (0, 1))
+    assert np.array_equal(quarter[1:], squares[4::4, ::4])

@@ -99,6 +99,7 @@ class SceneWriters:
     and the probabilities and confidence when asked for.
 
     The class raster records the model's GSD (``vectorize`` simplifies by one model pixel).
+    ``scale``: the scene's pixels to the model's (:func:`plan_blocks`).
     """
 
     def __init__(
@@ -108,6 +109,7 @@ class SceneWriters:
         meta: ModelMeta,
         options: PredictOptions,
         cog: bool = True,
+        scale: float = 1.0,
     ) -> None:
         tags = legend_of_schema(meta.schema).tags()
         if meta.gsd_m:
@@ -117,7 +119,7 @@ class SceneWriters:
         cmap = class_colormap(meta.schema.palette)
         path = Path(f"{prefix}_classes.tif")
         self.classes: CogWriter | RasterWriter = (
-            CogWriter(path, info, nodata=nodata, colormap=cmap, tags=tags)
+            CogWriter(path, info, nodata=nodata, colormap=cmap, tags=tags, constant_px=1 / scale)
             if cog
             else RasterWriter(path, info, nodata=nodata, colormap=cmap, tags=tags)
         )
@@ -229,7 +231,7 @@ def open_scene(
     ):
         meta = predictor.meta
         gsd, scale, windows, margin = plan_blocks(reader, meta, options, gsd)
-        writers = SceneWriters(reader.info, prefix, meta, options, cog)
+        writers = SceneWriters(reader.info, prefix, meta, options, cog, scale)
         tally = Tally.empty(reader.info, meta.num_classes)
         step = reader.reduction(scale)
         scene = Scene(path, reader, gsd, scale, windows, margin, writers, tally, step)
