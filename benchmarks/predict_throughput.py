@@ -17,7 +17,9 @@ Prints one table. Models have random weights (speed does not depend on training)
 - a folder of full 2448x2448 tiles (``--gsd 0.5``, bundled model, default precision): seconds
   per tile, the marginal cost of one more tile, a single-tile process, against the model's own
   time for one tile (one 1024x1024 window, ``session.run`` alone); with ``--baseline-src DIR``
-  the same rows for another source tree (e.g. ``git archive`` of main) in the same run.
+  the same rows for another source tree (e.g. ``git archive`` of main) in the same run; then
+  the floor of any fresh process on this machine: a bare interpreter importing numpy,
+  rasterio, ONNX Runtime and Pillow, and the model's first run over a warm one.
 
 Light run: ``python benchmarks/predict_throughput.py --crop 512 --big 4000 --models unet-lite0``.
 Only the folder rows: ``python benchmarks/predict_throughput.py --only folder``.
@@ -215,9 +217,60 @@ def model_window_seconds(precision: str | None, repeats: int) -> tuple[float, fl
     return wall, cpu, Path(str(predictor.path)).name
 
 
+FLOOR_IMPORTS = "import numpy, rasterio, onnxruntime, PIL.Image"
+FIRST_RUN_CHILD = """
+import json, sys, time
+import numpy as np
+from landcover.inference.predictor import load_predictor
+p = load_predictor(None, precision=sys.argv[1] if len(sys.argv) > 1 else None)
+x = np.random.default_rng(0).standard_normal((1, 3, 1024, 1024)).astype(np.float32)
+runs = []
+for _ in range(3):
+    t = time.perf_counter()
+    p.predict_batch(x)
+    runs.append(time.perf_counter() - t)
+print(json.dumps({"first": runs[0], "warm": min(runs[1:])}))
+"""
+
+
+def floor_rows(opts: argparse.Namespace, rows: list) -> None:
+    """What any fresh ``predict`` process pays on this machine before its own work: a bare
+    interpreter importing the four libraries the map needs, and the model's first run (ONNX
+    Runtime allocates its buffers then) over a warm one; best of ``--repeats``."""
+    imports = first = float("inf")
+    for _ in range(opts.repeats):
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-c", FLOOR_IMPORTS], check=True)
+        imports = min(imports, time.perf_counter() - t)
+        args = [opts.precision] if opts.precision else []
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_RUN_CHILD, *args], capture_output=True, text=True
+        )
+        runs = json.loads(out.stdout.strip().splitlines()[-1])
+        first = min(first, runs["first"] - runs["warm"])
+    rows += [
+        ("floor: interpreter + numpy, rasterio, ORT, Pillow", f"{imports:.2f} s", ""),
+        ("floor: the model's first run, over a warm one", f"+{first:.3f} s", ""),
+        ("floor: both, above the model", f"model + {imports + first:.2f} s", ""),
+    ]
+
+
+def compile_trees(srcs: list[Path | None]) -> None:
+    """Byte-compile the package trees timed, as ``pip install`` leaves them (this machine
+    may set PYTHONDONTWRITEBYTECODE, and compiling on every start would count against them)."""
+    import compileall
+
+    import landcover
+
+    for src in srcs:
+        tree = Path(landcover.__file__).parent if src is None else src / "landcover"
+        compileall.compile_dir(str(tree), quiet=1)
+
+
 def folder_rows(opts: argparse.Namespace, work: Path, rows: list) -> None:
     """Full tiles in a folder, per tile and marginal, and one tile in a fresh process, against
-    the model's own time per tile; for ``--baseline-src`` too, in the same run.
+    the model's own time per tile; for ``--baseline-src`` too, in the same run; then the
+    floor of any fresh process (:func:`floor_rows`).
 
     The trees take turns, ``--repeats`` rounds, and each figure is its best round, so that
     other work on a shared machine slows both alike; the model is timed before and after.
@@ -236,6 +289,7 @@ def folder_rows(opts: argparse.Namespace, work: Path, rows: list) -> None:
     if opts.baseline_src is not None:
         trees.insert(0, (f"baseline {opts.baseline_src.parent.name}", opts.baseline_src))
     base = ["predict", *precision, "--gsd", "0.5", "--overwrite", "--out"]
+    compile_trees([src for _, src in trees])
     for _, src in trees:
         run_cli([*base, str(work / "warm"), str(one)], src)  # page cache, .pyc files
     model_s, model_cpu, model_name = model_window_seconds(opts.precision, opts.repeats + 3)
@@ -278,6 +332,7 @@ def folder_rows(opts: argparse.Namespace, work: Path, rows: list) -> None:
                 f"{marginal / model_s:.2f}x the model",
             ),
         ]
+    floor_rows(opts, rows)
 
 
 def main() -> None:
