@@ -11,7 +11,7 @@ import rasterio
 from rasterio.transform import from_origin
 from rasterio.windows import Window
 
-from landcover.batch.cog import CogWriter, is_cog, overview_factors, to_cog
+from landcover.batch.cog import CogWriter, cog_overview_factors, is_cog, to_cog
 from landcover.errors import LandcoverError
 from landcover.io.raster import RasterInfo
 from tests.batch.class_rasters import UTM, pattern, write_class_raster
@@ -125,7 +125,7 @@ def test_overview_factors_are_the_cog_drivers(width: int, height: int, tmp_path:
     labels = np.zeros((height, width), dtype=np.uint8)
     path = write_class_raster(tmp_path / "z_classes.tif", labels, UTM, from_origin(0, 0, 1, 1))
     with rasterio.open(to_cog(path, tmp_path / "z_cog.tif")) as src:
-        assert overview_factors(width, height) == src.overviews(1)
+        assert cog_overview_factors(width, height) == src.overviews(1)
 
 
 def _written(path: Path, labels: np.ndarray, constant_px: float) -> list[np.ndarray]:

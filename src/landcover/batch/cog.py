@@ -157,7 +157,7 @@ class CogWriter:
     def _build_overviews(self) -> None:
         """The COG's overviews on the staged raster: sampled up to :attr:`constant_px`, voted
         beyond."""
-        factors = overview_factors(*self.size)
+        factors = cog_overview_factors(*self.size)
         sampled = [f for f in factors if f <= self.constant_px]
         voted = [f for f in factors if f > self.constant_px]
         if sampled:
@@ -174,7 +174,7 @@ class CogWriter:
                 self._stage.unlink(missing_ok=True)
 
 
-def overview_factors(width: int, height: int, blocksize: int = BLOCKSIZE) -> list[int]:
+def cog_overview_factors(width: int, height: int, blocksize: int = BLOCKSIZE) -> list[int]:
     """The overview factors GDAL's COG driver makes by default: halving until the raster fits
     in one tile."""
     factors: list[int] = []
