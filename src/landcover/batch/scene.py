@@ -17,8 +17,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from rasterio.windows import Window
@@ -176,10 +177,20 @@ def confidence_block(mapped: ModelMap, inner: tuple[slice, slice]) -> np.ndarray
     return np.ascontiguousarray(conf)
 
 
+class BlockMapper(Protocol):
+    """Maps one block as read (:func:`~landcover.inference.engine.map_image`, bound)."""
+
+    def __call__(
+        self, image: np.ndarray, *, valid: np.ndarray | None, shape: tuple[int, int]
+    ) -> ModelMap: ...
+
+
 @dataclass
 class Scene:
     """A scene open for mapping (see :func:`open_scene`); ``step``: its blocks are read that
-    many times coarser a side (:meth:`~landcover.io.raster.RasterReader.reduction`)."""
+    many times coarser a side (:meth:`~landcover.io.raster.RasterReader.reduction`);
+    ``mapper``: :func:`~landcover.inference.engine.map_image` with the scene's model, scale and
+    options bound, to call as ``mapper(block.rgb, valid=block.valid, shape=block.shape)``."""
 
     path: Path
     reader: RasterReader
@@ -189,6 +200,7 @@ class Scene:
     margin: int
     writers: SceneWriters
     tally: Tally
+    mapper: BlockMapper
     step: int = 1
     outputs: list[Path] = field(default_factory=list)
 
@@ -234,7 +246,15 @@ def open_scene(
         writers = SceneWriters(reader.info, prefix, meta, options, cog, scale)
         tally = Tally.empty(reader.info, meta.num_classes)
         step = reader.reduction(scale)
-        scene = Scene(path, reader, gsd, scale, windows, margin, writers, tally, step)
+        mapper = partial(
+            map_image,
+            predictor,
+            scale=scale,
+            overlap=options.overlap,
+            tta=options.tta,
+            batch_size=options.batch_size,
+        )
+        scene = Scene(path, reader, gsd, scale, windows, margin, writers, tally, mapper, step)
         try:
             yield scene
             scene.outputs = writers.close()
@@ -293,17 +313,7 @@ def predict_file(
         for block in scene.blocks(progress=progress):
             if cancel is not None and cancel.is_set():
                 raise KeyboardInterrupt
-            mapped = map_image(
-                predictor,
-                block.rgb,
-                scale=scene.scale,
-                valid=block.valid,
-                overlap=options.overlap,
-                tta=options.tta,
-                batch_size=options.batch_size,
-                shape=block.shape,
-            )
-            scene.put(block, mapped)
+            scene.put(block, scene.mapper(block.rgb, valid=block.valid, shape=block.shape))
     return finish_scene(path, prefix, predictor.meta, scene, options, start)
 
 

@@ -24,7 +24,6 @@ from landcover.batch.scene import (
     open_scene,
     plan_blocks,
 )
-from landcover.inference.engine import map_image
 from landcover.inference.gsd import Gsd
 from landcover.inference.model_bands import model_reader
 from landcover.inference.options import PredictOptions
@@ -55,17 +54,7 @@ def predict_part(
     prefix = part_dir / f"part{index:04d}"
     with open_scene(predictor, Path(path), options, prefix, gsd=gsd, cog=False) as scene:
         for block in scene.blocks(blocks):
-            mapped = map_image(
-                predictor,
-                block.rgb,
-                scale=scene.scale,
-                valid=block.valid,
-                overlap=options.overlap,
-                tta=options.tta,
-                batch_size=options.batch_size,
-                shape=block.shape,
-            )
-            scene.put(block, mapped)
+            scene.put(block, scene.mapper(block.rgb, valid=block.valid, shape=block.shape))
     with atomic_path(f"{prefix}_image.npy") as tmp, open(tmp, "wb") as f:
         np.save(f, scene.tally.image_prev.data)  # a file object: np.save adds .npy to other names
     return index
