@@ -98,7 +98,6 @@ class CogWriter:
         self.path = Path(path)
         self.resampling = resampling
         self.constant_px = constant_px
-        self.size = (info.width, info.height)
         profile: dict[str, Any] = {
             "width": info.width,
             "height": info.height,
@@ -157,7 +156,7 @@ class CogWriter:
     def _build_overviews(self) -> None:
         """The COG's overviews on the staged raster: sampled up to :attr:`constant_px`, voted
         beyond."""
-        factors = cog_overview_factors(*self.size)
+        factors = cog_overview_factors(self._dst.width, self._dst.height)
         sampled = [f for f in factors if f <= self.constant_px]
         voted = [f for f in factors if f > self.constant_px]
         if sampled:
